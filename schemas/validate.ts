@@ -1,0 +1,78 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { UniError } from './errors.js';
+import packageManifestSchema from './package-manifest.schema.json' with { type: 'json' };
+
+const ajv = new Ajv2020({ allErrors: false, strict: true });
+addFormats.default(ajv);
+
+const compiled = new Map<object, ValidateFunction>();
+
+function validatorFor(schema: object): ValidateFunction {
+  let fn = compiled.get(schema);
+  if (!fn) {
+    fn = ajv.compile(schema);
+    compiled.set(schema, fn);
+  }
+  return fn;
+}
+
+/** "/Args/0 must be string"; names the field at fault so a person can fix it. */
+export function describeSchemaError(err: ErrorObject): string {
+  const where = err.instancePath === '' ? 'the document' : `field ${err.instancePath}`;
+  if (err.keyword === 'additionalProperties') {
+    return `${where} has an unknown field "${String(err.params['additionalProperty'])}"`;
+  }
+  if (err.keyword === 'required') {
+    return `${where} lacks the required field "${String(err.params['missingProperty'])}"`;
+  }
+  return `${where} ${err.message ?? 'is invalid'}`;
+}
+
+/**
+ * Checks `data` against `schema`; throws a UniError with `code` whose message starts with
+ * `what` (for example "package.manifest") and names the field at fault.
+ */
+export function validateWith<T>(schema: object, data: unknown, what: string, code = 'invalid_document'): T {
+  const fn = validatorFor(schema);
+  if (!fn(data)) {
+    const first = fn.errors?.[0];
+    throw new UniError(code, `${what}: ${first ? describeSchemaError(first) : 'is invalid'}`);
+  }
+  return data as T;
+}
+
+export interface PackageManifest {
+  Name?: string;
+  Version: string;
+  Arch?: string;
+  Program?: string;
+  Args?: string[];
+  Env?: Record<string, string>;
+  Dirs?: string[];
+  Files?: string[];
+  MapDirs?: Record<string, string>;
+  Mounts?: Record<string, string>;
+  Klibs?: string[];
+  ManifestPassthrough?: Record<string, unknown>;
+  BaseVolumeSz?: string;
+  RunConfig?: Record<string, unknown>;
+  NameServers?: string[];
+  Debugflags?: string[];
+  NoTrace?: string[];
+  RebootOnExit?: boolean;
+  NanosVersion?: string;
+  Language?: string;
+  Runtime?: string;
+  Description?: string;
+  License?: string;
+  Homepage?: string;
+  Provides?: string[];
+  Dependencies?: Record<string, string>;
+}
+
+export { packageManifestSchema };
+
+export function validatePackageManifest(data: unknown): PackageManifest {
+  return validateWith<PackageManifest>(packageManifestSchema, data, 'package.manifest', 'invalid_manifest');
+}
