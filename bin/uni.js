@@ -1,3 +1,10 @@
 #!/usr/bin/env node
-// The compiled CLI lives in dist/ (built by `npm install` through the prepare script).
-import '../dist/client/cli/main.js';
+// The compiled code lives in dist/ (built by `npm install` through the prepare script).
+// `serve` and `mirror` run the registry and so live on the server side; the client and the
+// server never import each other, so this file is where the two meet.
+const sub = process.argv[2];
+if (sub === 'serve' || sub === 'mirror') {
+  await import('../dist/server/cli/main.js');
+} else {
+  await import('../dist/client/cli/main.js');
+}
