@@ -1,0 +1,61 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { editDistance, nearestKey, parseProjectConfig, readProjectConfig } from '../../client/merge/config.js';
+
+const opsConfig = join(import.meta.dirname, '../fixtures/ops-config/config.json');
+
+describe('config.json reader', () => {
+  it('matches keys without regard to case and keeps the canonical spelling', () => {
+    const c = parseProjectConfig({ program: '/bin/x', ARGS: ['a'], env: { K: 'v' }, mapdirs: { 'a/*': '/b' }, dependencies: { redis: '^7' } });
+    expect(c).toEqual({ Program: '/bin/x', Args: ['a'], Env: { K: 'v' }, MapDirs: { 'a/*': '/b' }, Dependencies: { 'library/redis': '^7' } });
+  });
+
+  it('names an unknown key and the nearest known one', () => {
+    expect(() => parseProjectConfig({ MapsDirs: {} })).toThrow('unknown key "MapsDirs" (did you mean "MapDirs"?)');
+    expect(() => parseProjectConfig({ Dependancies: {} })).toThrow('unknown key "Dependancies" (did you mean "Dependencies"?)');
+    expect(() => parseProjectConfig({ klib: [] })).toThrow('(did you mean "Klibs"?)');
+  });
+
+  it('refuses the same key spelt twice', () => {
+    expect(() => parseProjectConfig({ Args: [], args: ['x'] })).toThrow('keys "Args" and "args" are the same key Args');
+  });
+
+  it('names the field of the wrong type', () => {
+    expect(() => parseProjectConfig({ Args: 'x' })).toThrow('field /Args must be array');
+    expect(() => parseProjectConfig({ Env: { A: 1 } })).toThrow('field /Env/A must be string');
+    expect(() => parseProjectConfig([])).toThrow('must be a JSON object');
+  });
+
+  it('canonicalises dependency names and checks ranges', () => {
+    expect(parseProjectConfig({ Dependencies: { 'acme/app': 'v1.2.0', node: '^20' } }).Dependencies).toEqual({
+      'acme/app': '1.2.0',
+      'library/node': '^20',
+    });
+    expect(() => parseProjectConfig({ Dependencies: { node: 'not a range' } })).toThrow(/Dependencies: library\/node: invalid version range/);
+    expect(() => parseProjectConfig({ Dependencies: { node: '1', 'library/node': '2' } })).toThrow(/names library\/node a second time/);
+  });
+
+  it('reads a file and says which file is at fault', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uni-config-'));
+    const bad = join(dir, 'config.json');
+    writeFileSync(bad, '{"Args": [}');
+    expect(() => readProjectConfig(bad)).toThrow(`${bad} is not valid JSON`);
+    expect(() => readProjectConfig(join(dir, 'missing.json'))).toThrow('no such file');
+  });
+
+  it('accepts the ops config.json from ops\'s documentation unchanged', () => {
+    const c = readProjectConfig(opsConfig);
+    expect(c.Args).toEqual(['ex.js']);
+    expect(c.Dirs).toEqual(['myapp/static']);
+    expect(c.MapDirs).toEqual({ 'certs/*': '/usr/lib/ssl/certs' });
+    expect(c.RunConfig).toMatchObject({ Memory: '2G' });
+  });
+
+  it('computes edit distances', () => {
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(editDistance('', 'abc')).toBe(3);
+    expect(nearestKey('progam')).toBe('Program');
+  });
+});
