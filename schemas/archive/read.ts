@@ -1,0 +1,175 @@
+/**
+ * Reads a package archive (.tar.gz) in one streamed pass: gunzips, parses the tar, applies
+ * the entry rules to every header before any byte of its content is consumed, enforces the
+ * limits as it goes, hashes each file and validates package.manifest. Nothing is written
+ * anywhere; a visitor may write as it reads. Shared by the registry and the client.
+ */
+import { createHash } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { UniError, isUniError } from '../errors.js';
+import { validatePackageManifest, type PackageManifest } from '../validate.js';
+import { ELF_IDENT_BYTES, readElfIdent, type ElfIdent } from './elf-header.js';
+import { badEntry, checkRatio } from './rules.js';
+import { ArchiveTree } from './tree.js';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type ArchiveVisitor, type FileIndexEntry } from './types.js';
+
+export const MANIFEST_PATH = 'package.manifest';
+
+export interface ReadArchiveOptions {
+  limits?: Partial<ArchiveLimits>;
+  visitor?: ArchiveVisitor;
+}
+
+export interface ArchiveContents {
+  topFolder: string;
+  manifest: PackageManifest;
+  /** Every entry but the top folder itself, in archive order. */
+  files: FileIndexEntry[];
+  packedBytes: number;
+  unpackedBytes: number;
+  /** The ELF identification of each regular file that starts with an ELF header. */
+  elf: Map<string, ElfIdent>;
+  /** Paths, types and links of the archive, to follow a link such as Program. */
+  tree: ArchiveTree;
+}
+
+export type ArchiveSource = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
+
+interface Meter {
+  packed: number;
+  unpacked: number;
+  sourceError?: unknown;
+}
+
+async function* counted(source: ArchiveSource, meter: Meter): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of source as AsyncIterable<Uint8Array>) {
+      meter.packed += chunk.byteLength;
+      yield chunk;
+    }
+  } catch (e) {
+    meter.sourceError = e;
+    throw e;
+  }
+}
+
+function ratioGuard(meter: Meter, limits: ArchiveLimits): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      meter.unpacked += chunk.length;
+      try {
+        checkRatio(meter.unpacked, meter.packed, limits);
+        done(null, chunk);
+      } catch (e) {
+        done(e as Error);
+      }
+    },
+  });
+}
+
+/** Turns what zlib and tar-stream throw into a message about the archive. */
+function explain(e: unknown, meter: Meter): unknown {
+  if (meter.sourceError !== undefined) return meter.sourceError;
+  if (isUniError(e)) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.code === 'string' && err.code.startsWith('Z_')) {
+    const hint = err.code === 'Z_BUF_ERROR' ? ' (the archive is truncated)' : '';
+    return new UniError('bad_archive', `archive is not a well-formed gzip file: ${err.message}${hint}`);
+  }
+  return new UniError('bad_archive', `archive is not a well-formed tar file: ${err?.message ?? String(e)}`);
+}
+
+export async function readArchive(source: ArchiveSource, options: ReadArchiveOptions = {}): Promise<ArchiveContents> {
+  const limits: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits };
+  const visitor = options.visitor;
+  const meter: Meter = { packed: 0, unpacked: 0 };
+  const tree = new ArchiveTree(limits);
+  const files: FileIndexEntry[] = [];
+  const elf = new Map<string, ElfIdent>();
+  let manifestBytes: Buffer | null = null;
+
+  const input = Readable.from(counted(source, meter), { objectMode: false });
+  const extract = tar.extract();
+  let streamError: unknown;
+  const piping = pipeline(input, createGunzip(), ratioGuard(meter, limits), extract).catch((e: unknown) => {
+    streamError ??= e;
+  });
+
+  try {
+    for await (const entry of extract) {
+      const accepted = tree.accept(entry.header);
+      if (accepted.path === '') {
+        entry.resume();
+        continue;
+      }
+      const where = `${tree.topFolder}/${accepted.path}`;
+      const isManifest = accepted.path === MANIFEST_PATH;
+      if (isManifest && accepted.type !== 'file') throw badEntry(where, 'must be a regular file');
+      if (isManifest && accepted.size > limits.maxManifestBytes) {
+        throw badEntry(where, `is larger than ${limits.maxManifestBytes} bytes`);
+      }
+      visitor?.entry(accepted);
+      const file: FileIndexEntry = { path: accepted.path, type: accepted.type, mode: accepted.mode };
+      if (accepted.type === 'file') {
+        const hash = createHash('sha256');
+        const head: Buffer[] = [];
+        let headBytes = 0;
+        const manifestChunks: Buffer[] = [];
+        for await (const chunk of entry as AsyncIterable<Buffer>) {
+          hash.update(chunk);
+          if (headBytes < ELF_IDENT_BYTES) {
+            head.push(chunk);
+            headBytes += chunk.length;
+          }
+          if (isManifest) manifestChunks.push(chunk);
+          visitor?.onData(chunk);
+        }
+        const ident = readElfIdent(Buffer.concat(head));
+        if (ident) elf.set(accepted.path, ident);
+        if (isManifest) manifestBytes = Buffer.concat(manifestChunks);
+        file.size = accepted.size;
+        file.sha256 = hash.digest('hex');
+      } else {
+        if (accepted.linkTarget !== undefined) file.linkTarget = accepted.linkTarget;
+        entry.resume();
+      }
+      visitor?.onEnd(file);
+      files.push(file);
+    }
+  } catch (e) {
+    input.destroy();
+    extract.destroy();
+    await piping;
+    throw explain(isUniError(e) ? e : (streamError ?? e), meter);
+  }
+  await piping;
+  if (streamError !== undefined) throw explain(streamError, meter);
+
+  if (tree.topFolder === null) throw new UniError('bad_archive', 'archive is empty: it holds no top folder');
+  const manifest = parseManifest(tree.topFolder, manifestBytes);
+  return {
+    topFolder: tree.topFolder,
+    manifest,
+    files,
+    packedBytes: meter.packed,
+    unpackedBytes: tree.unpackedBytes,
+    elf,
+    tree,
+  };
+}
+
+function parseManifest(top: string, bytes: Buffer | null): PackageManifest {
+  if (bytes === null) {
+    throw new UniError('invalid_manifest', `archive has no ${top}/${MANIFEST_PATH}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    throw new UniError('invalid_manifest', `${top}/${MANIFEST_PATH} is not valid JSON: ${(e as Error).message}`);
+  }
+  return validatePackageManifest(data);
+}

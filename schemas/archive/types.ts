@@ -1,0 +1,65 @@
+/** What the registry records of one archive entry, and what `uni pkg contents` shows. */
+export type FileType = 'file' | 'dir' | 'symlink';
+
+export interface FileIndexEntry {
+  /** Relative to the archive's top folder, `/`-separated: `sysroot/usr/bin/redis-server`. */
+  path: string;
+  type: FileType;
+  /** Permission bits only (`mode & 0o777`): setuid and friends mean nothing in a unikernel. */
+  mode: number;
+  /** Regular files only. */
+  size?: number;
+  /** Regular files only: lower-case hex sha256 of the content. */
+  sha256?: string;
+  /** Symbolic links only, as written in the archive. */
+  linkTarget?: string;
+}
+
+/** An entry the rules accepted, handed to a visitor before any byte of its content. */
+export interface ArchiveEntry {
+  /** Relative to the top folder, as in FileIndexEntry. */
+  path: string;
+  type: FileType;
+  mode: number;
+  /** Content bytes that follow (0 for folders and links). */
+  size: number;
+  linkTarget?: string;
+}
+
+export interface ArchiveLimits {
+  /** Entries of any type, the top folder included. */
+  maxEntries: number;
+  /** Sum of the regular files' sizes. */
+  maxUnpackedBytes: number;
+  /** Decompressed bytes per compressed byte; what a gzip bomb exceeds. */
+  maxRatio: number;
+  /**
+   * The ratio is judged against at least this many compressed bytes, so that a tiny archive
+   * of a few highly compressible files (sparse data, zero-filled tables) is not refused.
+   */
+  ratioFloorBytes: number;
+  maxManifestBytes: number;
+  /** Length of an entry's path or a link target. */
+  maxPathLength: number;
+}
+
+export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
+  maxEntries: 100_000,
+  maxUnpackedBytes: 8 * 1024 ** 3,
+  maxRatio: 200,
+  ratioFloorBytes: 64 * 1024,
+  maxManifestBytes: 1024 * 1024,
+  maxPathLength: 4096,
+};
+
+/**
+ * Receives the archive as it is read, so that a client can write files with synchronous fs
+ * calls in the same pass. Calls arrive in order: `entry`, then `onData` for each chunk of a
+ * regular file, then `onEnd`. A visitor that throws stops the read with its error.
+ */
+export interface ArchiveVisitor {
+  entry(entry: ArchiveEntry): void;
+  onData(chunk: Uint8Array): void;
+  /** After the entry's last byte; for a regular file `file.sha256` is set. */
+  onEnd(file: FileIndexEntry): void;
+}

@@ -1,0 +1,140 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { checkArchiveIdentity, readArchive, readElfIdent, type ArchiveEntry } from '../../schemas/archive/index.js';
+import { buildPackage, buildTar, gzipTar, hostProgram, programForOtherArch } from '../helpers/archive.js';
+import { readFileSync } from 'node:fs';
+
+async function* chunks(buf: Buffer, size = 7000): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
+}
+
+const top = 'app_1.0.0';
+const manifest = JSON.stringify({ Name: 'app', Version: '1.0.0' });
+
+describe('readArchive', () => {
+  it('indexes a real package and checks its identity', async () => {
+    const archive = await buildPackage({ name: 'app', version: '1.0.0' });
+    const contents = await readArchive(chunks(archive));
+    expect(contents.topFolder).toBe(top);
+    expect(contents.manifest.Program).toBe('/usr/bin/true');
+    const program = contents.files.find((f) => f.path === 'sysroot/usr/bin/true')!;
+    expect(program).toMatchObject({ type: 'file', mode: 0o755, size: readFileSync(hostProgram().program).length });
+    expect(program.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(contents.files.find((f) => f.path === 'sysroot/bin')).toMatchObject({ type: 'symlink', linkTarget: 'usr/bin' });
+    expect(contents.packedBytes).toBe(archive.length);
+    expect(() => checkArchiveIdentity(contents, { name: 'app', version: '1.0.0', arch: 'x86_64' })).not.toThrow();
+    expect(() => checkArchiveIdentity(contents, { name: 'app', version: '1.0.0', arch: 'aarch64' })).toThrow(
+      /Program "\/usr\/bin\/true" \(app_1.0.0\/sysroot\/usr\/bin\/true\) is an ELF for x86_64 but the archive is published for aarch64/,
+    );
+  });
+
+  it('gives a visitor every entry before its bytes, and the bytes in order', async () => {
+    const archive = await gzipTar([
+      { name: `${top}/`, type: 'directory' },
+      { name: `${top}/package.manifest`, content: manifest },
+      { name: `${top}/sysroot/a.txt`, content: 'x'.repeat(100_000) },
+    ]);
+    const events: string[] = [];
+    let bytes = 0;
+    await readArchive(chunks(archive), {
+      visitor: {
+        entry: (e: ArchiveEntry) => events.push(`entry ${e.path}`),
+        onData: (c) => (bytes += c.length),
+        onEnd: (f) => events.push(`end ${f.path} ${f.sha256 ?? ''}`.trim()),
+      },
+    });
+    expect(events[0]).toBe('entry package.manifest');
+    expect(events[2]).toBe('entry sysroot/a.txt');
+    expect(events[3]).toMatch(/^end sysroot\/a.txt [0-9a-f]{64}$/);
+    expect(bytes).toBe(manifest.length + 100_000);
+  });
+
+  it('follows a symbolic link Program to the ELF it names', async () => {
+    const archive = await gzipTar([
+      { name: `${top}/`, type: 'directory' },
+      { name: `${top}/package.manifest`, content: JSON.stringify({ Version: 'v1.0.0', Program: `${top}/app` }) },
+      { name: `${top}/app`, type: 'symlink', linkname: 'sysroot/opt/app' },
+      { name: `${top}/sysroot/opt/app`, content: programForOtherArch() },
+    ]);
+    const contents = await readArchive(chunks(archive));
+    expect(() => checkArchiveIdentity(contents, { name: 'app', version: '1.0.0', arch: 'x86_64' })).toThrow(
+      /is an ELF for aarch64/,
+    );
+  });
+
+  const refusals: Array<[string, () => Promise<Buffer>, RegExp]> = [
+    ['traversal', () => gzipTar([{ name: `${top}/../evil`, content: 'x' }]), /"app_1.0.0\/..\/evil" contains ".."/],
+    ['absolute path', () => gzipTar([{ name: '/etc/passwd', content: 'x' }]), /"\/etc\/passwd" has an absolute path/],
+    [
+      'link escaping sysroot',
+      () => gzipTar([{ name: `${top}/sysroot/x`, type: 'symlink', linkname: '../../../etc/passwd' }]),
+      /"app_1.0.0\/sysroot\/x" is a symbolic link to "..\/..\/..\/etc\/passwd", which escapes the top folder/,
+    ],
+    [
+      'link to the top folder',
+      () => gzipTar([{ name: `${top}/sysroot/x`, type: 'symlink', linkname: '../README.md' }]),
+      /points outside sysroot\//,
+    ],
+    ['hard link', () => gzipTar([{ name: `${top}/h`, type: 'link', linkname: `${top}/a` }]), /"app_1.0.0\/h" is a hard link/],
+    ['device', () => gzipTar([{ name: `${top}/null`, type: 'character-device' }]), /"app_1.0.0\/null" is a character-device/],
+    [
+      'write through a link',
+      () =>
+        gzipTar([
+          { name: `${top}/sysroot/lib`, type: 'symlink', linkname: '/etc' },
+          { name: `${top}/sysroot/lib/passwd`, content: 'x' },
+        ]),
+      /"app_1.0.0\/sysroot\/lib\/passwd" lies under the symbolic link/,
+    ],
+    [
+      'two top folders',
+      () => gzipTar([{ name: `${top}/a`, content: 'x' }, { name: 'other/b', content: 'y' }]),
+      /"other\/b" is outside the top folder "app_1.0.0\/"/,
+    ],
+    ['missing manifest', () => gzipTar([{ name: `${top}/a`, content: 'x' }]), /archive has no app_1.0.0\/package.manifest/],
+    [
+      'manifest not JSON',
+      () => gzipTar([{ name: `${top}/package.manifest`, content: '{nope' }]),
+      /app_1.0.0\/package.manifest is not valid JSON/,
+    ],
+    [
+      'manifest against the schema',
+      () => gzipTar([{ name: `${top}/package.manifest`, content: JSON.stringify({ Version: '1.0.0', Args: [1] }) }]),
+      /package.manifest: field \/Args\/0 must be string/,
+    ],
+    ['truncated gzip', async () => (await gzipTar([{ name: `${top}/a`, content: 'x'.repeat(50_000) }])).subarray(0, 200), /not a well-formed gzip file.*truncated/],
+    ['not gzip', async () => buildTar([{ name: `${top}/a`, content: 'x' }]), /not a well-formed gzip file/],
+    [
+      'gzip bomb',
+      async () => gzipSync(await buildTar([{ name: `${top}/zeros`, content: Buffer.alloc(64 * 1024 * 1024) }]), { level: 9 }),
+      /expands more than 200 times its compressed size/,
+    ],
+  ];
+  for (const [what, make, message] of refusals) {
+    it(`refuses ${what}`, async () => {
+      await expect(readArchive(chunks(await make()))).rejects.toThrow(message);
+    });
+  }
+
+  it('stops at the entry limit', async () => {
+    const entries = Array.from({ length: 5 }, (_, i) => ({ name: `${top}/f${i}`, content: 'x' }));
+    await expect(readArchive(chunks(await gzipTar(entries)), { limits: { maxEntries: 3 } })).rejects.toThrow(
+      /more than 3 entries \(at "app_1.0.0\/f3"\)/,
+    );
+  });
+
+  it('refuses an unpacked size past the limit from the header alone', async () => {
+    const archive = await gzipTar([{ name: `${top}/big`, content: 'x'.repeat(2000) }]);
+    await expect(readArchive(chunks(archive), { limits: { maxUnpackedBytes: 1000 } })).rejects.toThrow(
+      /unpacks to more than 1000 bytes \(at "app_1.0.0\/big"\)/,
+    );
+  });
+});
+
+describe('readElfIdent', () => {
+  it('reads the host program and a patched one', () => {
+    expect(readElfIdent(readFileSync(hostProgram().program))?.arch).toBe('x86_64');
+    expect(readElfIdent(programForOtherArch())?.arch).toBe('aarch64');
+    expect(readElfIdent(Buffer.from('#!/bin/sh\necho hi\n'))).toBeNull();
+  });
+});
