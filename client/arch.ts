@@ -1,0 +1,6 @@
+import { parseArch, type Arch } from '../schemas/names.js';
+
+/** The architecture of the machine `uni` runs on, in the registry's spelling. */
+export function hostArch(nodeArch: string = process.arch): Arch {
+  return parseArch(nodeArch);
+}

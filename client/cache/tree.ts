@@ -1,0 +1,246 @@
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { UniError } from '../../schemas/errors.js';
+import type { ArchiveEntry, ArchiveVisitor, FileIndexEntry } from '../../schemas/archive/types.js';
+
+/** Written last into a tree; a tree without a valid one is never trusted. */
+export const COMPLETE_MARKER = '.complete';
+/** The file index of the tree (path, type, mode, size, sha256, link), for `uni cache verify`. */
+export const INDEX_FILE = '.index.json';
+
+/** Small on purpose: a warm `uni pkg get` reads only this. */
+export interface TreeMarker {
+  digest: string;
+  /** The archive's top folder (`redis_7.2.4`), inside the tree folder. */
+  top: string;
+  /** sha256 of INDEX_FILE's bytes. */
+  indexSha256: string;
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function writeReadOnly(path: string, text: string): void {
+  const fd = openSync(path, 'wx', 0o444);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Files and folders lose their write bits: a package tree is shared by every project that uses it. */
+const READ_ONLY = 0o555;
+
+/** The top folder's name is known only once the whole archive is read; it is written here meanwhile. */
+const STAGING_TOP = '.top';
+
+/**
+ * Writes an archive's entries below `dest` with synchronous calls as the reader hands them
+ * over. Symbolic links are created last, so that no entry is ever written through a link the
+ * archive itself planted (a link to `/usr/lib` must not send later files onto the host).
+ */
+export class TreeWriter implements ArchiveVisitor {
+  private fd: number | null = null;
+  private readonly files: FileIndexEntry[] = [];
+  private readonly dirs: Array<{ path: string; mode: number }> = [];
+  private readonly links: Array<{ path: string; target: string }> = [];
+  private readonly root: string;
+
+  constructor(private readonly dest: string) {
+    this.root = join(dest, STAGING_TOP);
+    mkdirSync(this.root, { recursive: true });
+  }
+
+  entry(e: ArchiveEntry): void {
+    const target = join(this.root, e.path);
+    if (e.type === 'dir') {
+      mkdirIn(target);
+      this.dirs.push({ path: e.path, mode: e.mode });
+    } else if (e.type === 'symlink') {
+      this.links.push({ path: target, target: e.linkTarget ?? '' });
+    } else {
+      this.fd = openFresh(target, (e.mode & READ_ONLY) | 0o400);
+    }
+  }
+
+  onData(chunk: Uint8Array): void {
+    let off = 0;
+    while (off < chunk.length) off += writeSync(this.fd!, chunk, off, chunk.length - off);
+  }
+
+  onEnd(file: FileIndexEntry): void {
+    if (this.fd !== null) {
+      closeSync(this.fd);
+      this.fd = null;
+    }
+    this.files.push(file);
+  }
+
+  /**
+   * Links, the top folder's real name, the marker, then read-only folders: after this the
+   * tree is ready to be renamed into place.
+   */
+  finish(digest: string, top: string): TreeMarker {
+    for (const l of this.links) {
+      mkdirIn(join(l.path, '..'));
+      symlinkSync(l.target, l.path);
+    }
+    const root = join(this.dest, top);
+    renameSync(this.root, root);
+    const index = JSON.stringify(this.files);
+    writeReadOnly(join(this.dest, INDEX_FILE), index);
+    const marker: TreeMarker = { digest, top, indexSha256: sha256(index) };
+    writeReadOnly(join(this.dest, COMPLETE_MARKER), JSON.stringify(marker));
+    // Folders the archive implies without listing them become read-only too.
+    const modes = new Map<string, number>();
+    for (const f of this.files) {
+      for (let i = f.path.indexOf('/'); i > 0; i = f.path.indexOf('/', i + 1)) modes.set(f.path.slice(0, i), 0o755);
+    }
+    for (const d of this.dirs) modes.set(d.path, d.mode);
+    for (const [path, mode] of modes) chmodSync(join(root, path), (mode & READ_ONLY) | 0o500);
+    chmodSync(root, READ_ONLY);
+    return marker;
+  }
+
+  /** After a failure: closes what is open; the caller removes the folder. */
+  abort(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+function mkdirIn(path: string): void {
+  try {
+    mkdirSync(path, 0o755);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') mkdirSync(path, { recursive: true, mode: 0o755 });
+    else if (code !== 'EEXIST' || !lstatSync(path).isDirectory()) throw e;
+  }
+}
+
+function openFresh(path: string, mode: number): number {
+  try {
+    // O_EXCL: a second entry for the same path, or anything already there, is an error, never an overwrite.
+    return openSync(path, 'wx', mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new UniError('bad_archive', `the archive holds "${path}" twice`);
+    }
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    mkdirIn(join(path, '..'));
+    return openSync(path, 'wx', mode);
+  }
+}
+
+/** The marker, or null when absent, unreadable or for another digest: such a tree is not to be trusted. */
+export function readMarker(treeDir: string, digest: string): TreeMarker | null {
+  try {
+    const m = JSON.parse(readFileSync(join(treeDir, COMPLETE_MARKER), 'utf8')) as TreeMarker;
+    return m.digest === digest && typeof m.top === 'string' && typeof m.indexSha256 === 'string' ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+function hashFile(path: string, buf: Buffer): string {
+  const h = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    let n: number;
+    while ((n = readSync(fd, buf, 0, buf.length, null)) > 0) h.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest('hex');
+}
+
+/**
+ * Re-hashes every file of a tree against its marker. Returns the first problem found, or null
+ * when the tree is exactly what the archive held.
+ */
+export function verifyTree(treeDir: string, digest: string): string | null {
+  const marker = readMarker(treeDir, digest);
+  if (!marker) return 'no valid completion marker';
+  let files: FileIndexEntry[];
+  try {
+    const index = readFileSync(join(treeDir, INDEX_FILE));
+    if (sha256(index) !== marker.indexSha256) return 'the file index does not match its hash';
+    files = JSON.parse(index.toString('utf8')) as FileIndexEntry[];
+  } catch {
+    return 'the file index is missing or unreadable';
+  }
+  const root = join(treeDir, marker.top);
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const expected = new Set<string>();
+  for (const f of files) {
+    if (f.path === '' || f.path === '.') continue;
+    // Folders the archive implies without listing them are part of the tree too.
+    for (let i = f.path.indexOf('/'); i > 0; i = f.path.indexOf('/', i + 1)) expected.add(f.path.slice(0, i));
+    expected.add(f.path);
+    const p = join(root, f.path);
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      return `${f.path} is missing`;
+    }
+    if (f.type === 'file') {
+      if (!st.isFile()) return `${f.path} is not a regular file`;
+      if (st.size !== f.size) return `${f.path} has ${st.size} bytes, expected ${f.size}`;
+      if (hashFile(p, buf) !== f.sha256) return `${f.path} does not match its sha256`;
+    } else if (f.type === 'dir') {
+      if (!st.isDirectory()) return `${f.path} is not a folder`;
+    } else if (!st.isSymbolicLink() || readlinkSync(p) !== f.linkTarget) {
+      return `${f.path} is not the expected link`;
+    }
+  }
+  const extra = findExtra(root, '', expected);
+  return extra ? `${extra} is not part of the package` : null;
+}
+
+function findExtra(root: string, rel: string, expected: Set<string>): string | null {
+  for (const d of readdirSync(join(root, rel), { withFileTypes: true })) {
+    const p = rel ? `${rel}/${d.name}` : d.name;
+    if (!expected.has(p)) return p;
+    if (d.isDirectory()) {
+      const found = findExtra(root, p, expected);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** Read-only folders cannot be emptied: give the write bit back first. */
+export function removeTree(path: string): void {
+  const restore = (p: string): void => {
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      return;
+    }
+    if (!st.isDirectory()) return;
+    chmodSync(p, 0o755);
+    for (const name of readdirSync(p)) restore(join(p, name));
+  };
+  restore(path);
+  rmSync(path, { recursive: true, force: true });
+}

@@ -1,0 +1,160 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { readArchive } from '../../schemas/archive/read.js';
+import { UniError } from '../../schemas/errors.js';
+import type { Arch } from '../../schemas/names.js';
+import { archivePath, digestHex, lockPath, treePath, type CacheLayout } from '../cache/layout.js';
+import { DEFAULT_LOCK, withLock, type LockOptions } from '../cache/lock.js';
+import { TreeWriter, readMarker, removeTree, type TreeMarker } from '../cache/tree.js';
+import type { Progress } from '../progress.js';
+import type { RegistryClient } from '../registry/client.js';
+import { blobChunks } from './download.js';
+
+export interface ArtifactRequest {
+  name: string;
+  version: string;
+  arch: Arch;
+  digest: string;
+  size: number;
+}
+
+export interface ArtifactContext {
+  layout: CacheLayout;
+  /** null with --offline: the cache alone must answer. */
+  client: RegistryClient | null;
+  progress: Progress;
+  lock?: LockOptions;
+}
+
+export interface ReadyTree {
+  /** The extracted top folder. */
+  path: string;
+  marker: TreeMarker;
+  /** True when this call downloaded the archive. */
+  downloaded: boolean;
+}
+
+function ready(layout: CacheLayout, digest: string, downloaded: boolean): ReadyTree | null {
+  const dir = treePath(layout, digest);
+  const marker = readMarker(dir, digest);
+  return marker ? { path: join(dir, marker.top), marker, downloaded } : null;
+}
+
+/**
+ * The extracted, verified tree of one artifact, fetching and extracting it when the cache
+ * lacks it. One process per digest does the work under a lock; the others wait and then
+ * find the tree ready.
+ */
+export async function ensureArtifact(ctx: ArtifactContext, req: ArtifactRequest): Promise<ReadyTree> {
+  const warm = ready(ctx.layout, req.digest, false);
+  if (warm) return warm;
+  return withLock(
+    lockPath(ctx.layout, req.digest),
+    async () => {
+      const done = ready(ctx.layout, req.digest, false);
+      if (done) return done;
+      removeLeftovers(ctx.layout, req.digest);
+      const downloaded = await buildTree(ctx, req);
+      return ready(ctx.layout, req.digest, downloaded)!;
+    },
+    ctx.lock ?? DEFAULT_LOCK,
+  );
+}
+
+/** Temp files of a run that was killed. Only called under the digest's lock, so nobody is writing them. */
+function removeLeftovers(layout: CacheLayout, digest: string): void {
+  const hex = digestHex(digest);
+  for (const dir of [layout.trees, layout.archives]) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) if (n.startsWith(`.${hex}.`)) removeTree(join(dir, n));
+  }
+  // A tree folder without a valid marker is the remains of something interrupted or damaged.
+  removeTree(treePath(layout, digest));
+}
+
+async function buildTree(ctx: ArtifactContext, req: ArtifactRequest): Promise<boolean> {
+  const archive = archivePath(ctx.layout, req.digest);
+  if (existsSync(archive)) {
+    try {
+      await extract(ctx.layout, req, createReadStream(archive, { highWaterMark: 1 << 20 }), null);
+      return false;
+    } catch (e) {
+      if (!(e instanceof UniError) || (e.code !== 'digest_mismatch' && e.code !== 'bad_archive')) throw e;
+      // A damaged cached archive is dropped and fetched again.
+      rmSync(archive, { force: true });
+      if (!ctx.client) throw new UniError('offline_miss', `the cached archive of ${label(req)} is damaged (${e.message}), and --offline forbids fetching it again`);
+    }
+  }
+  if (!ctx.client) throw new UniError('offline_miss', `${label(req)} is not in the cache, and --offline forbids downloading it`);
+  ctx.progress.addTotal(req.size);
+  await extract(ctx.layout, req, blobChunks(ctx.client, req.digest, req.size, ctx.progress), archive);
+  return true;
+}
+
+export function label(req: Pick<ArtifactRequest, 'name' | 'version' | 'arch'>): string {
+  return `${req.name}@${req.version} (${req.arch})`;
+}
+
+/**
+ * One pass over the archive's bytes: hashed, copied to the cache's archive file when it comes
+ * from the network, and extracted into a temp tree, all as they arrive. Only when the digest
+ * matches are the archive and the tree renamed into place; otherwise nothing is kept.
+ */
+async function extract(layout: CacheLayout, req: ArtifactRequest, source: AsyncIterable<Uint8Array>, saveTo: string | null): Promise<void> {
+  const hex = digestHex(req.digest);
+  const tag = `${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmpTree = join(layout.trees, `.${hex}.${tag}`);
+  const tmpArchive = saveTo ? join(layout.archives, `.${hex}.${tag}`) : null;
+  const hash = createHash('sha256');
+  let size = 0;
+  let fd: number | null = null;
+  let writer: TreeWriter | null = null;
+  async function* tee(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      size += chunk.byteLength;
+      if (size > req.size) {
+        throw new UniError('digest_mismatch', `${label(req)}: the archive is larger than the ${req.size} bytes the registry announced`);
+      }
+      hash.update(chunk);
+      if (fd !== null) writeAll(fd, chunk);
+      yield chunk;
+    }
+  }
+  try {
+    if (tmpArchive) {
+      mkdirSync(layout.archives, { recursive: true });
+      fd = openSync(tmpArchive, 'wx', 0o444);
+    }
+    mkdirSync(layout.trees, { recursive: true });
+    writer = new TreeWriter(tmpTree);
+    const contents = await readArchive(tee(), { visitor: writer });
+    const got = `sha256:${hash.digest('hex')}`;
+    if (got !== req.digest) {
+      throw new UniError('digest_mismatch', `${label(req)}: the archive's digest is ${got}, but the registry lists ${req.digest}`);
+    }
+    if (fd !== null) {
+      closeSync(fd);
+      fd = null;
+      renameSync(tmpArchive!, saveTo!);
+    }
+    writer.finish(req.digest, contents.topFolder);
+    renameSync(tmpTree, treePath(layout, req.digest));
+  } catch (e) {
+    writer?.abort();
+    if (fd !== null) closeSync(fd);
+    if (tmpArchive) rmSync(tmpArchive, { force: true });
+    removeTree(tmpTree);
+    throw e;
+  }
+}
+
+function writeAll(fd: number, chunk: Uint8Array): void {
+  let off = 0;
+  while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+}

@@ -1,0 +1,71 @@
+import cliProgress from 'cli-progress';
+
+/** What long work reports; the CLI shows it as a bar on a terminal, and nothing in a pipe. */
+export interface Progress {
+  /** More bytes are expected (a download starts). */
+  addTotal(bytes: number): void;
+  bytes(n: number): void;
+  packageDone(): void;
+  stop(): void;
+}
+
+export const silentProgress: Progress = { addTotal() {}, bytes() {}, packageDone() {}, stop() {} };
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+/** A bar of bytes, rate and packages on `stream`, or silence when it is not a terminal. */
+export function createProgress(stream: NodeJS.WriteStream, packages: number, now: () => number = Date.now): Progress {
+  if (!stream.isTTY) return silentProgress;
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: '{bar} {done}/{size} | {rate}/s | {pkgs}/{count} packages',
+      hideCursor: true,
+      clearOnComplete: true,
+      fps: 10,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = now();
+  let total = 0;
+  let value = 0;
+  let pkgs = 0;
+  let running = false;
+  const payload = () => ({
+    done: formatBytes(value),
+    size: formatBytes(total),
+    rate: formatBytes(value / Math.max(0.001, (now() - started) / 1000)),
+    pkgs,
+    count: packages,
+  });
+  return {
+    addTotal(bytes) {
+      total += bytes;
+      if (!running) {
+        bar.start(total, value, payload());
+        running = true;
+      } else bar.setTotal(total);
+    },
+    bytes(n) {
+      value += n;
+      if (running) bar.update(value, payload());
+    },
+    packageDone() {
+      pkgs++;
+      if (running) bar.update(value, payload());
+    },
+    stop() {
+      if (running) bar.stop();
+      running = false;
+    },
+  };
+}
