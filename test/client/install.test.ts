@@ -1,0 +1,153 @@
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { archivePath, cacheLayout, treePath, type CacheLayout } from '../../client/cache/layout.js';
+import { verifyTree } from '../../client/cache/tree.js';
+import { installPackages } from '../../client/install/index.js';
+import { silentProgress } from '../../client/progress.js';
+import { RegistryClient } from '../../client/registry/client.js';
+import { RegistrySource } from '../../client/registry/source.js';
+import { buildPackage, gzipTar } from '../helpers/archive.js';
+import { startStaticRegistry, type StaticRegistry } from './static-registry.js';
+
+const fast = { timeoutMs: 5_000, retry: { retries: 3, baseDelayMs: 5, maxDelayMs: 50 }, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+
+let reg: StaticRegistry;
+let home: string;
+let layout: CacheLayout;
+let warnings: string[];
+
+beforeEach(async () => {
+  reg = await startStaticRegistry();
+  home = mkdtempSync(join(tmpdir(), 'uni-install-'));
+  layout = cacheLayout(home);
+  warnings = [];
+});
+
+afterEach(async () => {
+  await reg.close();
+  for (const dir of [layout.trees, join(home, 'trees')]) {
+    if (existsSync(dir)) chmodTreeWritable(dir);
+  }
+  rmSync(home, { recursive: true, force: true });
+});
+
+function chmodTreeWritable(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const d of readdirSync(dir, { withFileTypes: true })) if (d.isDirectory()) chmodTreeWritable(join(dir, d.name));
+}
+
+function install(solution: Record<string, string>, opts: { offline?: boolean; url?: string } = {}) {
+  const client = new RegistryClient({ baseUrl: opts.url ?? reg.url, http: fast });
+  const source = new RegistrySource({ client, layout, offline: opts.offline ?? false, warn: (m) => warnings.push(m) });
+  return installPackages({ solution, arch: 'x86_64', source, layout, client: opts.offline ? null : client, progress: silentProgress });
+}
+
+function leftovers(): string[] {
+  const out: string[] = [];
+  for (const dir of [layout.archives, layout.trees]) {
+    if (existsSync(dir)) out.push(...readdirSync(dir).filter((n) => n.startsWith('.')));
+  }
+  return out;
+}
+
+describe('installPackages', () => {
+  it('downloads, verifies and extracts a package into a read-only tree, then answers from the cache', async () => {
+    const digest = reg.add({ name: 'redis', version: '7.2.4', archive: await buildPackage({ name: 'redis', version: '7.2.4' }) });
+    const [p] = await install({ 'library/redis': '7.2.4' });
+    expect(p!.digest).toBe(digest);
+    expect(p!.downloaded).toBe(true);
+    expect(p!.path).toBe(join(treePath(layout, digest), 'redis_7.2.4'));
+    expect(p!.manifest.Program).toBe('/usr/bin/true');
+    expect(readFileSync(join(p!.path, 'sysroot/usr/bin/true')).subarray(1, 4).toString()).toBe('ELF');
+    expect(statSync(join(p!.path, 'sysroot/usr/bin/true')).mode & 0o222).toBe(0);
+    expect(statSync(join(p!.path, 'sysroot')).mode & 0o222).toBe(0);
+    expect(existsSync(archivePath(layout, digest))).toBe(true);
+    expect(verifyTree(treePath(layout, digest), digest)).toBeNull();
+
+    const [again] = await install({ 'library/redis': '7.2.4' });
+    expect(again!.downloaded).toBe(false);
+    expect(reg.hits.blobs).toBe(1);
+    expect(reg.hits.notModified).toBe(1);
+  });
+
+  it('refuses bytes whose digest differs from the registry\'s and keeps nothing of them', async () => {
+    const archive = await buildPackage({ name: 'redis', version: '7.2.4' });
+    reg.add({ name: 'redis', version: '7.2.4', archive });
+    // Another gzip MTIME: the same size and a valid archive, but other bytes.
+    reg.replaceBlob = Buffer.from(archive);
+    reg.replaceBlob[4] ^= 0xff;
+    await expect(install({ 'library/redis': '7.2.4' })).rejects.toThrow(/digest is sha256:[0-9a-f]{64}, but the registry lists/);
+    expect(leftovers()).toEqual([]);
+    expect(readdirSync(layout.archives)).toEqual([]);
+    expect(readdirSync(layout.trees)).toEqual([]);
+  });
+
+  it('refuses an archive that breaks the safety rules, naming the entry, and keeps nothing', async () => {
+    const bad = await gzipTar([
+      { name: 'evil_1.0.0/', type: 'directory' },
+      { name: 'evil_1.0.0/package.manifest', content: '{"Version":"1.0.0"}' },
+      { name: 'evil_1.0.0/sysroot/lib', type: 'symlink', linkname: '../../../etc' },
+    ]);
+    reg.add({ name: 'evil', version: '1.0.0', archive: bad });
+    await expect(install({ 'library/evil': '1.0.0' })).rejects.toThrow(/evil_1\.0\.0\/sysroot\/lib/);
+    expect(leftovers()).toEqual([]);
+    expect(readdirSync(layout.trees)).toEqual([]);
+  });
+
+  it('retries a 503 with Retry-After and resumes a download cut mid-body with a Range request', async () => {
+    const archive = await buildPackage({ name: 'redis', version: '7.2.4' });
+    const digest = reg.add({ name: 'redis', version: '7.2.4', archive });
+    reg.fail503 = 2;
+    reg.cutAfter = { bytes: 50_000, times: 1 };
+    const [p] = await install({ 'library/redis': '7.2.4' });
+    expect(p!.digest).toBe(digest);
+    expect(reg.hits.ranges).toEqual(['bytes=50000-']);
+    expect(verifyTree(treePath(layout, digest), digest)).toBeNull();
+  });
+
+  it('fetches again an archive whose cached bytes are damaged', async () => {
+    const digest = reg.add({ name: 'redis', version: '7.2.4', archive: await buildPackage({ name: 'redis', version: '7.2.4' }) });
+    await install({ 'library/redis': '7.2.4' });
+    const file = archivePath(layout, digest);
+    chmodSync(file, 0o644);
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 100] ^= 0xff;
+    writeFileSync(file, bytes);
+    chmodTreeWritable(layout.trees);
+    rmSync(treePath(layout, digest), { recursive: true });
+    const [p] = await install({ 'library/redis': '7.2.4' });
+    expect(p!.downloaded).toBe(true);
+    expect(reg.hits.blobs).toBe(2);
+    expect(readFileSync(file).equals(bytes)).toBe(false);
+  });
+
+  it('answers from the cache when the registry is unreachable, and says so', async () => {
+    reg.add({ name: 'redis', version: '7.2.4', archive: await buildPackage({ name: 'redis', version: '7.2.4' }) });
+    await install({ 'library/redis': '7.2.4' });
+    const url = reg.url;
+    await reg.close();
+    const [p] = await install({ 'library/redis': '7.2.4' }, { url });
+    expect(p!.version).toBe('7.2.4');
+    expect(warnings.join('\n')).toMatch(/connection refused.*answering from the cache/);
+    reg = await startStaticRegistry();
+  });
+
+  it('offline: answers a hit from the cache and fails a miss clearly, without the network', async () => {
+    reg.add({ name: 'redis', version: '7.2.4', archive: await buildPackage({ name: 'redis', version: '7.2.4' }) });
+    await install({ 'library/redis': '7.2.4' });
+    const before = reg.hits.docs;
+    const [p] = await install({ 'library/redis': '7.2.4' }, { offline: true });
+    expect(p!.version).toBe('7.2.4');
+    await expect(install({ 'library/nginx': '1.0.0' }, { offline: true })).rejects.toThrow(
+      'library/nginx is not in the cache, and --offline forbids asking the registry',
+    );
+    expect(reg.hits.docs).toBe(before);
+  });
+
+  it('names the architectures a version has when the wanted one is missing', async () => {
+    reg.add({ name: 'redis', version: '7.2.4', arch: 'aarch64', archive: await buildPackage({ name: 'redis', version: '7.2.4' }) });
+    await expect(install({ 'library/redis': '7.2.4' })).rejects.toThrow('library/redis@7.2.4 has no artifact for x86_64: it is built for aarch64 only');
+  });
+});
