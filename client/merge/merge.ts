@@ -1,0 +1,194 @@
+import { UniError } from '../../schemas/errors.js';
+import { canonicalName, type Arch } from '../../schemas/names.js';
+import type { InstalledPackage } from '../types.js';
+import type { PassthroughValue, ProjectConfig } from './config.js';
+import type { Placement } from './placements.js';
+import { mergeSetting, type DependsOn, type Layer } from './precedence.js';
+import type { Entry } from './scan.js';
+import { emptyRoot, joinImagePath, lookup, place, splitImagePath, type DirNode, type FileNode } from './tree.js';
+
+export interface PackageInput {
+  pkg: InstalledPackage;
+  placements: Placement[];
+}
+
+/** Everything the merge needs, already read from disk: the merge itself touches nothing. */
+export interface MergeInput {
+  config: ProjectConfig;
+  arch: Arch;
+  packages: PackageInput[];
+  /** Files, Dirs and MapDirs of the config. */
+  userFiles: Placement[];
+  /** The klib files found in the config's KlibDir, by klib name. */
+  klibFiles: Map<string, Entry>;
+}
+
+/** The merged image, in a form both writers (nanos tuple, JSON) read. */
+export interface ImageManifest {
+  arch: Arch;
+  root: DirNode;
+  program: string;
+  arguments: string[];
+  environment: Record<string, string>;
+  cwd: string;
+  klibs: string[];
+  /** Klib name to its file, laid in the boot file system. */
+  boot: Map<string, FileNode>;
+  mounts: Record<string, string>;
+  /** Further keys of the root tuple: ManifestPassthrough, Debugflags, RebootOnExit, NoTrace. */
+  settings: Record<string, PassthroughValue>;
+  baseVolumeSize?: string;
+  packages: { name: string; version: string; digest: string }[];
+  /** Config keys that matter to ops but that uni does not put in the image. */
+  notes: string[];
+}
+
+/** Root keys the manifest writes itself; ManifestPassthrough may not replace them. */
+const OWN_KEYS = new Set(['children', 'program', 'arguments', 'environment', 'klibs', 'boot', 'mounts']);
+
+function labelOf(pkg: InstalledPackage): string {
+  return `${canonicalName(pkg.name)}@${pkg.version}`;
+}
+
+/** Transitive "needs", from each package's declared dependencies. */
+function dependencyTest(packages: readonly InstalledPackage[]): DependsOn {
+  const direct = new Map(packages.map((p) => [canonicalName(p.name), Object.keys(p.dependencies).map(canonicalName)]));
+  const closure = new Map<string, Set<string>>();
+  const reach = (name: string): Set<string> => {
+    let seen = closure.get(name);
+    if (seen) return seen;
+    seen = new Set();
+    closure.set(name, seen);
+    const stack = [...(direct.get(name) ?? [])];
+    while (stack.length > 0) {
+      const next = stack.pop()!;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      stack.push(...(direct.get(next) ?? []));
+    }
+    return seen;
+  };
+  return (dependent, dependency) => reach(dependent).has(dependency);
+}
+
+function layersOf<T>(packages: readonly InstalledPackage[], pick: (p: InstalledPackage) => T | undefined): Layer<T>[] {
+  const out: Layer<T>[] = [];
+  for (const p of packages) {
+    const value = pick(p);
+    if (value !== undefined) out.push({ owner: canonicalName(p.name), label: labelOf(p), value });
+  }
+  return out;
+}
+
+/** The config's Program, or the one direct dependency that declares one. */
+function chooseProgram(config: ProjectConfig, packages: readonly InstalledPackage[]): { path: string; from: string } {
+  if (config.Program !== undefined) return { path: config.Program, from: 'config.json' };
+  const direct = new Set(Object.keys(config.Dependencies ?? {}));
+  const candidates = packages.filter((p) => direct.has(canonicalName(p.name)) && p.manifest.Program !== undefined);
+  if (candidates.length === 1) return { path: candidates[0]!.manifest.Program!, from: labelOf(candidates[0]!) };
+  if (candidates.length === 0) {
+    const names = [...direct].join(', ') || 'none';
+    throw new UniError('no_program', `no program to run: set Program in config.json, or depend directly on a package that declares one (direct dependencies: ${names})`);
+  }
+  const named = candidates.map((p) => `${labelOf(p)} (${p.manifest.Program})`).join(' and ');
+  throw new UniError('ambiguous_program', `${named} each declare a program; set Program in config.json to choose one`);
+}
+
+/** ops writes a debug flag `name:value` as the root key `name` with that value, and a plain `name` as `name:t`. */
+function debugSettings(flags: readonly string[]): [string, string][] {
+  return flags.map((f) => {
+    const colon = f.indexOf(':');
+    return colon > 0 ? [f.slice(0, colon), f.slice(colon + 1)] : [f, 't'];
+  });
+}
+
+function union(lists: readonly (readonly string[] | undefined)[]): string[] {
+  return [...new Set(lists.flatMap((l) => l ?? []))].sort();
+}
+
+/** Klibs: the union of the config's and every package's. */
+export function klibNames(config: ProjectConfig, packages: readonly InstalledPackage[]): string[] {
+  return union([config.Klibs, ...packages.map((p) => p.manifest.Klibs)]);
+}
+
+export function mergeImage(input: MergeInput): ImageManifest {
+  const { config } = input;
+  const packages = [...input.packages].sort((a, b) => (canonicalName(a.pkg.name) < canonicalName(b.pkg.name) ? -1 : 1));
+  const installed = packages.map((p) => p.pkg);
+  const dependsOn = dependencyTest(installed);
+
+  const root = emptyRoot();
+  for (const { placements } of packages) for (const p of placements) place(root, p.parts, p.entry, p.origin);
+  for (const p of input.userFiles) place(root, p.parts, p.entry, p.origin);
+
+  const chosen = chooseProgram(config, installed);
+  const programParts = splitImagePath(chosen.path.startsWith('/') ? chosen.path : `/${chosen.path}`, `Program of ${chosen.from}`);
+  const programNode = lookup(root, programParts);
+  const program = joinImagePath(programParts);
+  if (programNode?.kind !== 'file') {
+    const why = programNode === undefined ? 'is not in the image' : `is ${programNode.kind === 'dir' ? 'a folder' : 'a broken link'}`;
+    throw new UniError('no_program', `the program ${program} (Program of ${chosen.from}) ${why}`);
+  }
+  const programPkg = installed.find((p) => canonicalName(p.name) === programNode.origin.package);
+  const packageArgs = programPkg?.manifest.Args ?? [];
+  const argv0 = packageArgs.length > 0 ? packageArgs : [programParts[programParts.length - 1]!];
+
+  const table = (what: string, pick: (p: InstalledPackage) => Record<string, string> | undefined, mine: Record<string, string> | undefined) =>
+    (mergeSetting(what, layersOf(installed, pick), mine, dependsOn) ?? {}) as Record<string, string>;
+  const environment = table('Env', (p) => p.manifest.Env, config.Env);
+  const mounts = table('Mounts', (p) => p.manifest.Mounts, config.Mounts);
+  const passthrough = (mergeSetting(
+    'ManifestPassthrough',
+    layersOf(installed, (p) => p.manifest.ManifestPassthrough as Record<string, PassthroughValue> | undefined),
+    config.ManifestPassthrough,
+    dependsOn,
+  ) ?? {}) as Record<string, PassthroughValue>;
+
+  const settings: Record<string, PassthroughValue> = Object.fromEntries(
+    debugSettings(union([config.Debugflags, ...installed.map((p) => p.manifest.Debugflags)])),
+  );
+  const reboot = config.RebootOnExit ?? installed.some((p) => p.manifest.RebootOnExit === true);
+  if (reboot) settings['reboot_on_exit'] = 't';
+  const notrace = union([config.NoTrace, ...installed.map((p) => p.manifest.NoTrace)]);
+  if (notrace.length > 0) settings['notrace'] = notrace;
+  for (const [key, value] of Object.entries(passthrough)) {
+    if (OWN_KEYS.has(key)) {
+      throw new UniError('bad_config', `ManifestPassthrough sets "${key}", which uni writes itself; use the config key for it instead`);
+    }
+    Object.defineProperty(settings, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  const cwd = typeof settings['cwd'] === 'string' ? settings['cwd'] : '/';
+  delete settings['cwd'];
+
+  const klibs = klibNames(config, installed);
+  const boot = new Map<string, FileNode>();
+  for (const name of klibs) {
+    const entry = input.klibFiles.get(name);
+    if (entry?.kind !== 'file') {
+      const where = config.KlibDir === undefined ? 'set KlibDir in config.json to the folder of nanos\'s klib binaries' : `KlibDir ${config.KlibDir} has no file "${name}"`;
+      throw new UniError('bad_config', `the image needs the klib "${name}": ${where}`);
+    }
+    boot.set(name, { ...entry, origin: { label: `KlibDir ${config.KlibDir}` } });
+  }
+
+  const notes: string[] = [];
+  if (config.NameServers !== undefined) {
+    notes.push('NameServers is not written to the image (ops writes /etc/resolv.conf); add your own resolv.conf with Files or MapDirs');
+  }
+
+  return {
+    arch: input.arch,
+    root,
+    program,
+    arguments: [...argv0, ...(config.Args ?? [])],
+    environment,
+    cwd,
+    klibs,
+    boot,
+    mounts,
+    settings,
+    ...(config.BaseVolumeSz !== undefined ? { baseVolumeSize: config.BaseVolumeSz } : {}),
+    packages: installed.map((p) => ({ name: canonicalName(p.name), version: p.version, digest: p.digest })),
+    notes,
+  };
+}

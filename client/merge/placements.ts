@@ -1,0 +1,130 @@
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import picomatch from 'picomatch';
+import { UniError } from '../../schemas/errors.js';
+import { canonicalName } from '../../schemas/names.js';
+import type { InstalledPackage } from '../types.js';
+import type { ProjectConfig } from './config.js';
+import { describeHostPath, scanFolder, type Entry } from './scan.js';
+import { splitImagePath, type Origin } from './tree.js';
+
+/** One entry and where it goes in the image. */
+export interface Placement {
+  parts: string[];
+  entry: Entry;
+  origin: Origin;
+}
+
+const MANIFEST = 'package.manifest';
+const SYSROOT = 'sysroot';
+
+/**
+ * A package's extracted top folder: sysroot/ is laid at `/`, the folder's other files at
+ * `/<top>/` (where ops puts a package's program), and package.manifest nowhere.
+ */
+export async function packagePlacements(pkg: InstalledPackage): Promise<Placement[]> {
+  const top = basename(pkg.path);
+  const origin: Origin = { label: `${canonicalName(pkg.name)}@${pkg.version}`, package: canonicalName(pkg.name) };
+  const out: Placement[] = [];
+  for (const { rel, entry } of await scanFolder(pkg.path)) {
+    if (rel === MANIFEST || rel === SYSROOT) continue;
+    const parts = rel.startsWith(`${SYSROOT}/`) ? rel.slice(SYSROOT.length + 1).split('/') : [top, ...rel.split('/')];
+    out.push({ parts, entry, origin });
+  }
+  return out;
+}
+
+/** Where a host path named in the config goes: an absolute one keeps its path, a relative one is placed from `/`. */
+function imagePartsFor(spec: string, base: string, what: string): string[] {
+  if (isAbsolute(spec)) return splitImagePath(spec, what);
+  const rel = relative(base, resolve(base, spec));
+  if (rel === '..' || rel.startsWith(`..${sep}`)) {
+    throw new UniError('bad_config', `${what}: "${spec}" is outside the project folder; use MapDirs to place files from elsewhere`);
+  }
+  return rel === '' ? [] : rel.split(sep);
+}
+
+async function describeNamed(host: string, what: string, followLinks: boolean): Promise<Entry> {
+  try {
+    return await describeHostPath(host, followLinks);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UniError('bad_config', `${what}: ${host} does not exist`);
+    throw e;
+  }
+}
+
+async function folderPlacements(host: string, parts: string[], origin: Origin): Promise<Placement[]> {
+  const out: Placement[] = [{ parts, entry: { kind: 'dir' }, origin }];
+  for (const { rel, entry } of await scanFolder(host)) out.push({ parts: [...parts, ...rel.split('/')], entry, origin });
+  return out;
+}
+
+/**
+ * ops's MapDirs: the key's last part is a pattern matched against file names at every depth
+ * under the key's folder (`certs/*`); a pattern with a '/' in it (`assets/**\/*.png`) is
+ * matched against the path below the folder; a plain folder maps all its files.
+ */
+async function mapDirPlacements(key: string, target: string, base: string, what: string): Promise<Placement[]> {
+  const origin: Origin = { label: `config.json (${what})` };
+  const targetParts = splitImagePath(target, what);
+  const scan = picomatch.scan(key);
+  const folder = resolve(base, scan.base === '' ? '.' : scan.base);
+  if (!scan.isGlob) {
+    const entry = await describeNamed(folder, what, true);
+    if (entry.kind === 'dir') return folderPlacements(folder, targetParts, origin);
+    return [{ parts: [...targetParts, basename(folder)], entry, origin }];
+  }
+  const entry = await describeNamed(folder, what, true);
+  if (entry.kind !== 'dir') throw new UniError('bad_config', `${what}: ${folder} is not a folder`);
+  const matches = picomatch(scan.glob, { dot: true });
+  const onName = !scan.glob.includes('/');
+  const out: Placement[] = [];
+  for (const found of await scanFolder(folder)) {
+    if (found.entry.kind === 'dir') continue;
+    if (!matches(onName ? found.rel.slice(found.rel.lastIndexOf('/') + 1) : found.rel)) continue;
+    out.push({ parts: [...targetParts, ...found.rel.split('/')], entry: found.entry, origin });
+  }
+  if (out.length === 0) throw new UniError('bad_config', `${what}: "${key}" matches no file in ${folder}`);
+  return out;
+}
+
+/**
+ * The user's own files: Files (each a file), Dirs (each a folder, with everything in it) and
+ * MapDirs, relative to the config's folder (or its LocalFilesParentDirectory, as in ops).
+ */
+export async function configPlacements(config: ProjectConfig, configDir: string): Promise<Placement[]> {
+  const base = resolve(configDir, config.LocalFilesParentDirectory ?? '.');
+  const out: Placement[] = [];
+  for (const spec of config.Files ?? []) {
+    const what = `Files: ${spec}`;
+    const host = resolve(base, spec);
+    const parts = imagePartsFor(spec, base, what);
+    const entry = await describeNamed(host, what, true);
+    if (entry.kind === 'dir') throw new UniError('bad_config', `${what}: ${host} is a folder; list folders in Dirs`);
+    out.push({ parts, entry, origin: { label: `config.json (${what})` } });
+  }
+  for (const spec of config.Dirs ?? []) {
+    const what = `Dirs: ${spec}`;
+    const host = resolve(base, spec);
+    const parts = imagePartsFor(spec, base, what);
+    const entry = await describeNamed(host, what, true);
+    if (entry.kind !== 'dir') throw new UniError('bad_config', `${what}: ${host} is not a folder; list files in Files`);
+    out.push(...(await folderPlacements(host, parts, { label: `config.json (${what})` })));
+  }
+  for (const [key, target] of Object.entries(config.MapDirs ?? {})) {
+    out.push(...(await mapDirPlacements(key, target, base, `MapDirs: ${key}`)));
+  }
+  return out;
+}
+
+/** The klib files named, from the config's KlibDir (ops's name for the folder of nanos's klib binaries). */
+export async function klibEntries(names: readonly string[], config: ProjectConfig, configDir: string): Promise<Map<string, Entry>> {
+  const out = new Map<string, Entry>();
+  if (names.length === 0 || config.KlibDir === undefined) return out;
+  const dir = resolve(configDir, config.KlibDir);
+  for (const name of names) {
+    const entry = await describeNamed(resolve(dir, name), `Klibs: ${name} (KlibDir ${config.KlibDir})`, true);
+    if (entry.kind !== 'file') throw new UniError('bad_config', `Klibs: ${name}: ${resolve(dir, name)} is not a file`);
+    out.set(name, entry);
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { PackageManifest } from '../../schemas/validate.js';
+import type { InstalledPackage } from '../../client/types.js';
+
+/** A file's bytes, or a symbolic link, or an executable file. */
+export type Spec = string | { link: string } | { exec: string };
+
+export function tempDir(prefix = 'uni-merge-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes `files` (paths relative to `root`) to disk. */
+export function layFiles(root: string, files: Record<string, Spec>): void {
+  for (const [rel, spec] of Object.entries(files)) {
+    const path = join(root, rel);
+    mkdirSync(dirname(path), { recursive: true });
+    if (typeof spec === 'string') writeFileSync(path, spec);
+    else if ('link' in spec) symlinkSync(spec.link, path);
+    else {
+      writeFileSync(path, spec.exec);
+      chmodSync(path, 0o755);
+    }
+  }
+}
+
+export interface PackageSpec {
+  name: string;
+  version?: string;
+  manifest?: Omit<PackageManifest, 'Version'>;
+  /** Paths relative to the package's top folder: `sysroot/usr/bin/x`, `x` beside sysroot. */
+  files?: Record<string, Spec>;
+  dependencies?: Record<string, string>;
+}
+
+/** A package as the cache extracts it: `<cache>/<name>_<version>/` with package.manifest and sysroot/. */
+export function makePackage(cache: string, spec: PackageSpec): InstalledPackage {
+  const version = spec.version ?? '1.0.0';
+  const short = spec.name.split('/').pop()!;
+  const path = join(cache, `${short}_${version}`);
+  const manifest: PackageManifest = { Version: version, ...(spec.manifest ?? {}), Dependencies: spec.dependencies ?? {} };
+  layFiles(path, { 'package.manifest': JSON.stringify(manifest), ...(spec.files ?? {}) });
+  mkdirSync(join(path, 'sysroot'), { recursive: true });
+  return {
+    name: spec.name.includes('/') ? spec.name : `library/${spec.name}`,
+    version,
+    arch: 'x86_64',
+    digest: `sha256:${'0'.repeat(63)}${short.length % 10}`,
+    path,
+    manifest,
+    dependencies: spec.dependencies ?? {},
+  };
+}
