@@ -26,6 +26,10 @@ export const INDEX_FILE = '.index.json';
 /** Small on purpose: a warm `uni pkg get` reads only this. */
 export interface TreeMarker {
   digest: string;
+  /** `namespace/name`, version and architecture the archive was fetched as, for `uni pkg list`. */
+  name: string;
+  version: string;
+  arch: string;
   /** The archive's top folder (`redis_7.2.4`), inside the tree folder. */
   top: string;
   /** sha256 of INDEX_FILE's bytes. */
@@ -97,7 +101,7 @@ export class TreeWriter implements ArchiveVisitor {
    * Links, the top folder's real name, the marker, then read-only folders: after this the
    * tree is ready to be renamed into place.
    */
-  finish(digest: string, top: string): TreeMarker {
+  finish(about: Pick<TreeMarker, 'digest' | 'name' | 'version' | 'arch'>, top: string): TreeMarker {
     for (const l of this.links) {
       mkdirIn(join(l.path, '..'));
       symlinkSync(l.target, l.path);
@@ -106,7 +110,7 @@ export class TreeWriter implements ArchiveVisitor {
     renameSync(this.root, root);
     const index = JSON.stringify(this.files);
     writeReadOnly(join(this.dest, INDEX_FILE), index);
-    const marker: TreeMarker = { digest, top, indexSha256: sha256(index) };
+    const marker: TreeMarker = { ...about, top, indexSha256: sha256(index) };
     writeReadOnly(join(this.dest, COMPLETE_MARKER), JSON.stringify(marker));
     // Folders the archive implies without listing them become read-only too.
     const modes = new Map<string, number>();

@@ -143,7 +143,7 @@ async function extract(layout: CacheLayout, req: ArtifactRequest, source: AsyncI
       fd = null;
       renameSync(tmpArchive!, saveTo!);
     }
-    writer.finish(req.digest, contents.topFolder);
+    writer.finish({ digest: req.digest, name: req.name, version: req.version, arch: req.arch }, contents.topFolder);
     renameSync(tmpTree, treePath(layout, req.digest));
   } catch (e) {
     writer?.abort();

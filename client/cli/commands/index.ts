@@ -1,4 +1,10 @@
 import type { Command } from 'commander';
+import { registerAuthCommands } from './auth.js';
+import { registerCacheCommands } from './cache.js';
+import { registerPkgCommands } from './pkg.js';
+import { registerPkgPublishCommands } from './pkg-publish.js';
+import { registerPkgRegistryCommands } from './pkg-registry.js';
+import { registerTokenCommands } from './token.js';
 
 /**
  * Each command group lives in its own file and adds itself here. `uni pkg ...` is one group
@@ -6,5 +12,10 @@ import type { Command } from 'commander';
  */
 export function registerCommands(program: Command): void {
   const pkg = program.command('pkg').description('get, inspect, pack and publish packages');
-  void pkg;
+  registerPkgCommands(pkg);
+  registerPkgRegistryCommands(pkg);
+  registerPkgPublishCommands(pkg);
+  registerAuthCommands(program);
+  registerTokenCommands(program);
+  registerCacheCommands(program);
 }

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { UniError } from '../../../schemas/errors.js';
+import { cacheLayout } from '../../cache/layout.js';
+import { cleanCache, parseDuration, verifyCache } from '../../cache/maintain.js';
+import { loadConfig } from '../../config.js';
+import { formatBytes } from '../../progress.js';
+import { printJson, printLines } from './output.js';
+
+/** `uni cache verify | clean | path`. */
+export function registerCacheCommands(program: Command): void {
+  const cache = program.command('cache').description('check, clean and locate the local package cache');
+
+  cache
+    .command('verify')
+    .description('re-hash every archive and extracted tree; remove what is corrupt so that the next get fetches it again')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const report = await verifyCache(cacheLayout(loadConfig(process.env).home));
+      if (opts.json) printJson(report);
+      else {
+        printLines([
+          `checked ${report.archives} archives and ${report.trees} trees`,
+          ...report.removed.map((p) => `removed ${p.kind} ${p.digest}: ${p.problem}`),
+        ]);
+      }
+    });
+
+  cache
+    .command('clean')
+    .description('remove cached archives, trees and package documents')
+    .option('--older-than <age>', 'only what was written longer ago than this: 30d, 12h, 2w')
+    .option('--json', 'print JSON')
+    .action(async (opts: { olderThan?: string; json?: boolean }) => {
+      let age: number | null = null;
+      if (opts.olderThan !== undefined) {
+        age = parseDuration(opts.olderThan);
+        if (age === null) throw new UniError('usage', `--older-than takes a duration such as 30d, 12h or 2w, not "${opts.olderThan}"`);
+      }
+      const report = await cleanCache(cacheLayout(loadConfig(process.env).home), age, Date.now());
+      if (opts.json) return printJson(report);
+      printLines([`removed ${report.removed.length} items, ${formatBytes(report.bytes)}`]);
+    });
+
+  cache
+    .command('path')
+    .description('print the cache folder (UNI_HOME)')
+    .action(() => printLines([loadConfig(process.env).home]));
+}

@@ -1,0 +1,102 @@
+import { createReadStream, statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { readArchive } from '../../../schemas/archive/read.js';
+import { UniError } from '../../../schemas/errors.js';
+import { checkNamePart, normalizeVersion, parseArch, parseSpec, type Arch } from '../../../schemas/names.js';
+import { hostArch } from '../../arch.js';
+import { openSession, requireToken } from '../../registry/session.js';
+import { printJson, printLines, warn } from './output.js';
+
+interface PublishOptions {
+  arch?: string;
+  namespace: string;
+  private?: boolean;
+  registry?: string;
+  json?: boolean;
+}
+
+/** The archive is read through once before upload: a bad one is refused here, naming the entry, at no network cost. */
+async function describeArchive(path: string, archOverride?: string): Promise<{ name: string; version: string; arch: Arch; size: number }> {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new UniError('usage', `${path} does not exist`);
+  }
+  if (st.isDirectory()) {
+    throw new UniError('usage', `${path} is a folder; pack it into a .tar.gz first (uni pkg pack), then publish the archive`);
+  }
+  const contents = await readArchive(createReadStream(path, { highWaterMark: 1 << 20 }));
+  const m = contents.manifest;
+  const name = m.Name ?? contents.topFolder.replace(/_[^_]*$/, '');
+  checkNamePart(name, 'name');
+  const version = normalizeVersion(m.Version);
+  const arch = archOverride ? parseArch(archOverride) : m.Arch ? parseArch(m.Arch) : hostArch();
+  return { name, version, arch, size: st.size };
+}
+
+/** `uni pkg publish | yank | unyank`: the commands that change the registry. */
+export function registerPkgPublishCommands(pkg: Command): void {
+  pkg
+    .command('publish')
+    .description('publish a package archive (.tar.gz) to the registry')
+    .argument('<archive>', 'the package archive: <name>_<version>/ with package.manifest and sysroot/')
+    .option('--arch <arch>', 'architecture to publish for; default: the manifest\'s Arch, else this machine')
+    .option('--namespace <ns>', 'namespace to publish into', 'library')
+    .option('--private', 'on first publish, make the package visible only to tokens of its namespace')
+    .option('--registry <url>', 'registry to use instead of the configured one')
+    .option('--json', 'print the registry\'s answer as JSON')
+    .action(async (path: string, opts: PublishOptions) => {
+      const s = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), warn });
+      requireToken(s, 'publishing');
+      const ns = checkNamePart(opts.namespace, 'namespace');
+      const a = await describeArchive(path, opts.arch);
+      const full = `${ns}/${a.name}`;
+      const res = await s.client.publish(full, a.version, a.arch, path, a.size, opts.private ?? false);
+      if (opts.json) return printJson({ name: full, version: a.version, arch: a.arch, created: res.status === 201, ...res.body });
+      const digest = typeof res.body['digest'] === 'string' ? ` ${res.body['digest']}` : '';
+      printLines([
+        res.status === 201
+          ? `published ${full}@${a.version} (${a.arch})${digest}`
+          : `${full}@${a.version} (${a.arch}) was already published with these exact bytes${digest}`,
+      ]);
+    });
+
+  pkg
+    .command('yank')
+    .description('hide a version from ranges; lockfiles that pin it still get it')
+    .argument('<name@version>', 'for example redis@7.2.4')
+    .option('--reason <text>', 'why, shown to people who look at the version')
+    .option('--registry <url>', 'registry to use instead of the configured one')
+    .action(async (specText: string, opts: { reason?: string; registry?: string }) => {
+      const { full, version } = exactVersion(specText);
+      const s = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), warn });
+      requireToken(s, 'yanking');
+      await s.client.yank(full, version, opts.reason);
+      printLines([`yanked ${full}@${version}`]);
+    });
+
+  pkg
+    .command('unyank')
+    .description('make a yanked version selectable by ranges again')
+    .argument('<name@version>', 'for example redis@7.2.4')
+    .option('--registry <url>', 'registry to use instead of the configured one')
+    .action(async (specText: string, opts: { registry?: string }) => {
+      const { full, version } = exactVersion(specText);
+      const s = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), warn });
+      requireToken(s, 'unyanking');
+      await s.client.unyank(full, version);
+      printLines([`unyanked ${full}@${version}`]);
+    });
+}
+
+function exactVersion(text: string): { full: string; version: string } {
+  const spec = parseSpec(text);
+  let version: string;
+  try {
+    version = normalizeVersion(spec.range);
+  } catch {
+    throw new UniError('usage', `"${text}" must name one exact version, such as redis@7.2.4`);
+  }
+  return { full: spec.name.full, version };
+}

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { parseArch, parseSpec } from '../../../schemas/names.js';
+import { hostArch } from '../../arch.js';
+import { listTrees } from '../../cache/inventory.js';
+import { cacheLayout } from '../../cache/layout.js';
+import { loadConfig } from '../../config.js';
+import { getPackages } from '../../install/get.js';
+import { createProgress } from '../../progress.js';
+import { openSession } from '../../registry/session.js';
+import { printJson, printLines, table, warn } from './output.js';
+
+interface GetOptions {
+  arch?: string;
+  offline?: boolean;
+  json?: boolean;
+  registry?: string;
+}
+
+/** `uni pkg get` and `uni pkg list`: the local side of packages. */
+export function registerPkgCommands(pkg: Command): void {
+  pkg
+    .command('get')
+    .description('resolve packages with their dependencies, download, verify and extract them into the cache')
+    .argument('<spec...>', 'redis, redis@^7, eyberg/node@20, eyberg/node:20.5.0 or node_20.5.0')
+    .option('--arch <arch>', 'x86_64 (amd64) or aarch64 (arm64); default: this machine')
+    .option('--offline', 'use the cache only; fail if something is missing')
+    .option('--registry <url>', 'registry to use instead of the configured one')
+    .option('--json', 'print name, version, arch, digest and path of each package as JSON')
+    .addHelpText('after', '\nPrints where each package\'s extracted tree is. Exit codes: 0 ok, 1 failure, 2 usage.')
+    .action(async (specs: string[], opts: GetOptions) => {
+      const parsed = specs.map(parseSpec);
+      const arch = opts.arch ? parseArch(opts.arch) : hostArch();
+      const session = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), offline: opts.offline ?? false, warn });
+      const { resolve } = await import('../../resolver/index.js');
+      const installed = await getPackages({
+        session,
+        specs: parsed,
+        arch,
+        resolve,
+        progress: (n) => createProgress(process.stderr, n),
+      });
+      if (opts.json) {
+        printJson(installed.map(({ name, version, arch: a, digest, path }) => ({ name, version, arch: a, digest, path })));
+      } else {
+        printLines(table(installed.map((p) => [p.name, p.version, p.arch, p.path])));
+      }
+    });
+
+  pkg
+    .command('list')
+    .description('list the packages in the local cache')
+    .option('--json', 'print name, version, arch, digest and path of each package as JSON')
+    .action((opts: { json?: boolean }) => {
+      const trees = listTrees(cacheLayout(loadConfig(process.env).home));
+      if (opts.json) {
+        printJson(trees.map(({ name, version, arch, digest, path }) => ({ name, version, arch, digest, path })));
+      } else {
+        printLines(table(trees.map((t) => [t.name, t.version, t.arch, t.digest.slice(0, 19), t.path])));
+      }
+    });
+}

@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { UniError } from '../../../schemas/errors.js';
+import { checkNamePart } from '../../../schemas/names.js';
+import { openSession, requireToken } from '../../registry/session.js';
+import { printJson, printLines, warn } from './output.js';
+
+const SCOPES = ['read', 'publish', 'admin'];
+
+/** `uni token create | revoke`: tokens for CI and colleagues, made with the current one. */
+export function registerTokenCommands(program: Command): void {
+  const token = program.command('token').description('create and revoke registry tokens');
+
+  token
+    .command('create')
+    .description('create a token; it is shown once, store it now')
+    .option('--scope <scope...>', `what it may do: ${SCOPES.join(', ')}`, ['read'])
+    .option('--namespace <ns>', 'limit it to one namespace')
+    .option('--expires <days>', 'days until it expires')
+    .option('--name <name>', 'a label to recognise it by')
+    .option('--registry <url>', 'registry to use instead of the configured one')
+    .option('--json', 'print JSON')
+    .action(async (opts: { scope: string[]; namespace?: string; expires?: string; name?: string; registry?: string; json?: boolean }) => {
+      const scopes = opts.scope.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+      for (const s of scopes) {
+        if (!SCOPES.includes(s)) throw new UniError('usage', `unknown scope "${s}": use ${SCOPES.join(', ')}`);
+      }
+      let expiresInDays: number | undefined;
+      if (opts.expires !== undefined) {
+        expiresInDays = Number(opts.expires.replace(/d$/, ''));
+        if (!Number.isInteger(expiresInDays) || expiresInDays < 1) {
+          throw new UniError('usage', `--expires must be a whole number of days, such as 30, not "${opts.expires}"`);
+        }
+      }
+      const s = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), warn });
+      requireToken(s, 'creating a token');
+      const created = await s.client.createToken({
+        scopes,
+        ...(opts.namespace ? { namespace: checkNamePart(opts.namespace, 'namespace') } : {}),
+        ...(expiresInDays !== undefined ? { expiresInDays } : {}),
+        ...(opts.name ? { name: opts.name } : {}),
+      });
+      if (opts.json) return printJson(created);
+      printLines([created.token]);
+      warn(`token ${created.id} created (${scopes.join(',')}); it will not be shown again`);
+    });
+
+  token
+    .command('revoke')
+    .description('revoke a token by its id')
+    .argument('<id>', 'the id `uni token create` printed')
+    .option('--registry <url>', 'registry to use instead of the configured one')
+    .action(async (id: string, opts: { registry?: string }) => {
+      const s = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), warn });
+      requireToken(s, 'revoking a token');
+      await s.client.revokeToken(id);
+      printLines([`revoked ${id}`]);
+    });
+}
