@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { archivePath, cacheLayout, treePath, type CacheLayout } from '../../client/cache/layout.js';
 import { verifyTree } from '../../client/cache/tree.js';
 import { installPackages } from '../../client/install/index.js';
+import { cleanCache, verifyCache } from '../../client/cache/maintain.js';
+import { listTrees } from '../../client/cache/inventory.js';
 import { silentProgress } from '../../client/progress.js';
 import { RegistryClient } from '../../client/registry/client.js';
 import { RegistrySource } from '../../client/registry/source.js';
@@ -149,5 +151,35 @@ describe('installPackages', () => {
   it('names the architectures a version has when the wanted one is missing', async () => {
     reg.add({ name: 'redis', version: '7.2.4', arch: 'aarch64', archive: await buildPackage({ name: 'redis', version: '7.2.4' }) });
     await expect(install({ 'library/redis': '7.2.4' })).rejects.toThrow('library/redis@7.2.4 has no artifact for x86_64: it is built for aarch64 only');
+  });
+
+  it('cache verify removes a damaged tree and a damaged archive; the next install restores both', async () => {
+    const digest = reg.add({ name: 'redis', version: '7.2.4', archive: await buildPackage({ name: 'redis', version: '7.2.4' }) });
+    const [p] = await install({ 'library/redis': '7.2.4' });
+    expect((await verifyCache(layout)).removed).toEqual([]);
+    const readme = join(p!.path, 'README.md');
+    chmodSync(readme, 0o644);
+    writeFileSync(readme, '# changed\n');
+    chmodSync(archivePath(layout, digest), 0o644);
+    writeFileSync(archivePath(layout, digest), 'not the archive');
+    const report = await verifyCache(layout);
+    expect(report.removed.map((r) => [r.kind, r.problem])).toEqual([
+      ['archive', expect.stringMatching(/^its bytes hash to sha256:/)],
+      ['tree', 'README.md has 10 bytes, expected 8'],
+    ]);
+    expect(existsSync(treePath(layout, digest))).toBe(false);
+    const [again] = await install({ 'library/redis': '7.2.4' });
+    expect(again!.downloaded).toBe(true);
+    expect(readFileSync(join(again!.path, 'README.md'), 'utf8')).toBe('# redis\n');
+  });
+
+  it('cache clean removes what is older than asked and keeps the rest', async () => {
+    reg.add({ name: 'redis', version: '7.2.4', archive: await buildPackage({ name: 'redis', version: '7.2.4' }) });
+    await install({ 'library/redis': '7.2.4' });
+    expect((await cleanCache(layout, 60_000, Date.now())).removed).toEqual([]);
+    expect(listTrees(layout)).toHaveLength(1);
+    const report = await cleanCache(layout, 60_000, Date.now() + 120_000);
+    expect(report.removed.map((r) => r.kind).sort()).toEqual(['archive', 'document', 'tree']);
+    expect(listTrees(layout)).toEqual([]);
   });
 });
