@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAuthCommands } from './auth.js';
 import { registerCacheCommands } from './cache.js';
+import { registerManifestCommand } from './manifest.js';
 import { registerPkgCommands } from './pkg.js';
 import { registerPkgPublishCommands } from './pkg-publish.js';
 import { registerPkgRegistryCommands } from './pkg-registry.js';
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerAuthCommands(program);
   registerTokenCommands(program);
   registerCacheCommands(program);
+  registerManifestCommand(program);
 }

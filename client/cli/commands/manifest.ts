@@ -1,0 +1,90 @@
+import { dirname, resolve as resolvePath } from 'node:path';
+import type { Command } from 'commander';
+import { UniError } from '../../../schemas/errors.js';
+import { parseArch, type Arch } from '../../../schemas/names.js';
+import { hostArch } from '../../arch.js';
+import { writeFileAtomic } from '../../cache/atomic.js';
+import { installPackages } from '../../install/index.js';
+import { buildImageManifest } from '../../merge/build.js';
+import { readProjectConfig, type ProjectConfig } from '../../merge/config.js';
+import { writeJsonManifest } from '../../merge/json.js';
+import { writeNanosManifest } from '../../merge/nanos.js';
+import { createProgress } from '../../progress.js';
+import { openSession, type Session } from '../../registry/session.js';
+import { warn } from './output.js';
+
+interface ManifestOptions {
+  config: string;
+  arch?: string;
+  format: string;
+  output?: string;
+  offline?: boolean;
+  registry?: string;
+}
+
+const FORMATS = ['nanos', 'json'] as const;
+type Format = (typeof FORMATS)[number];
+
+function parseFormat(input: string): Format {
+  const format = FORMATS.find((f) => f === input.toLowerCase());
+  if (!format) throw new UniError('usage', `unknown format "${input}": use nanos (mkfs's tuple) or json`);
+  return format;
+}
+
+/** Which version of each package the image holds, and the digest each archive must have. */
+async function chooseVersions(
+  config: ProjectConfig,
+  arch: Arch,
+  session: Session,
+): Promise<{ solution: Record<string, string>; digests?: Record<string, string> }> {
+  const { resolve } = await import('../../resolver/index.js');
+  const solution = await resolve({
+    root: config.Dependencies ?? {},
+    arch,
+    source: session.source,
+    ...(config.Overrides ? { overrides: config.Overrides } : {}),
+    rootName: 'config.json',
+  });
+  return { solution };
+}
+
+export function registerManifestCommand(program: Command): void {
+  program
+    .command('manifest')
+    .description("merge config.json and its resolved packages into one image manifest (nanos mkfs's tuple, or JSON)")
+    .option('-c, --config <file>', "the project's config.json", 'config.json')
+    .option('--arch <arch>', 'x86_64 (amd64) or aarch64 (arm64); default: this machine')
+    .option('--format <format>', 'nanos (the tuple mkfs reads on stdin) or json', 'nanos')
+    .option('-o, --output <file>', 'write the manifest to FILE (replaced only when everything succeeded) instead of stdout')
+    .option('--offline', 'use the cache only; fail if something is missing')
+    .option('--registry <url>', 'registry to use instead of the configured one')
+    .addHelpText('after', '\nThe merge rules are in docs/merge.md. Exit codes: 0 ok, 1 failure, 2 usage.')
+    .action(async (opts: ManifestOptions) => {
+      const format = parseFormat(opts.format);
+      const arch = opts.arch ? parseArch(opts.arch) : hostArch();
+      const configPath = resolvePath(opts.config);
+      const config = readProjectConfig(configPath);
+      const session = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), offline: opts.offline ?? false, warn });
+      const { solution, digests } = await chooseVersions(config, arch, session);
+      const progress = createProgress(process.stderr, Object.keys(solution).length);
+      let installed;
+      try {
+        installed = await installPackages({
+          solution,
+          arch,
+          source: session.source,
+          layout: session.layout,
+          client: session.offline ? null : session.client,
+          progress,
+          ...(digests ? { lockDigests: digests } : {}),
+        });
+      } finally {
+        progress.stop();
+      }
+      const manifest = await buildImageManifest(config, dirname(configPath), installed, arch);
+      const text = format === 'json' ? writeJsonManifest(manifest) : writeNanosManifest(manifest);
+      for (const note of manifest.notes) warn(note);
+      if (opts.output) writeFileAtomic(resolvePath(opts.output), text);
+      else process.stdout.write(text);
+    });
+}
