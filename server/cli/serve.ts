@@ -1,0 +1,54 @@
+/** `uni serve`: the registry on Node, in the foreground, until SIGINT or SIGTERM. */
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { serverConfig } from '../config.js';
+import { listen, openNodeRegistry } from '../node.js';
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  data: string;
+  maxBody?: number;
+}
+
+function intArg(what: string, min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}`);
+    }
+    return Number(value);
+  };
+}
+
+/** The command with its options; callers add theirs (mirror upstreams, blob stores) before parsing. */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run a registry: SQLite and a blob folder under --data')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0: any free port)', intArg('--port', 0, 65535), 7878)
+    .option('--data <dir>', 'data folder (registry.sqlite, blobs/)', './data')
+    .option('--max-body <bytes>', 'largest archive accepted by a publish', intArg('--max-body', 1, Number.MAX_SAFE_INTEGER))
+    .addHelpText('after', '\nEnvironment:\n  UNI_ADMIN_TOKEN   registers this admin token at start (otherwise the first start prints one)');
+}
+
+export async function runServe(opts: ServeOptions): Promise<void> {
+  const dataDir = resolve(opts.data);
+  const log = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  const registry = await openNodeRegistry({
+    dataDir,
+    config: serverConfig({ log, ...(opts.maxBody !== undefined ? { maxBodyBytes: opts.maxBody } : {}) }),
+    adminToken: process.env['UNI_ADMIN_TOKEN'],
+  });
+  const listening = await listen(registry, opts.host, opts.port);
+  log(`uni registry listening on ${listening.url} (data: ${dataDir})`);
+  if (registry.generatedAdminToken !== undefined) {
+    log(`admin token, shown this once (keep it): ${registry.generatedAdminToken}`);
+  }
+  const stop = (): void => {
+    void listening.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

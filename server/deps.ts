@@ -1,0 +1,13 @@
+import type { Principal } from './auth/access.js';
+import type { ServerConfig } from './config.js';
+import type { BlobStore, Clock, Db } from './ports.js';
+
+/** Everything the app is built from; the entry file (Node or Workers) supplies it. */
+export interface AppDeps {
+  db: Db;
+  blobs: BlobStore;
+  clock: Clock;
+  config: ServerConfig;
+}
+
+export type AppEnv = { Variables: { principal: Principal | null } };

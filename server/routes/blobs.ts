@@ -1,0 +1,53 @@
+/**
+ * GET /v1/blobs/sha256/:hex: the archive bytes. Immutable by construction (named by their
+ * hash), so cached for a year; Range for resumed downloads. A blob no visible artifact
+ * references is "not found", which keeps private archives and crash leftovers hidden.
+ */
+import { Hono } from 'hono';
+import { canReadPrivate } from '../auth/access.js';
+import type { AppDeps, AppEnv } from '../deps.js';
+import { matchesIfNoneMatch, notFound } from '../http.js';
+import { digestHex } from '../store/digest.js';
+import { packagesOfDigest } from '../store/packages.js';
+import { parseRange } from './range.js';
+
+export function blobRoutes(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/v1/blobs/sha256/:hex', async (c) => {
+    const digest = `sha256:${c.req.param('hex')}`;
+    digestHex(digest);
+    const owners = await packagesOfDigest(deps.db, digest);
+    const isPublic = owners.some((o) => o.private === 0);
+    if (!isPublic) {
+      let allowed = false;
+      for (const o of owners) if (!allowed) allowed = await canReadPrivate(deps.db, c.get('principal'), o.namespace);
+      if (!allowed) throw notFound(`blob ${digest}`);
+    }
+    const etag = `"${digest}"`;
+    const headers: Record<string, string> = {
+      ETag: etag,
+      'Cache-Control': `${isPublic ? 'public' : 'private'}, max-age=31536000, immutable`,
+      'Accept-Ranges': 'bytes',
+    };
+    if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
+    const head = await deps.blobs.head(digest);
+    if (!head) throw notFound(`blob ${digest}`);
+    const range = parseRange(c.req.header('range'), head.size);
+    if (range === 'unsatisfiable') {
+      return c.body(null, 416, { ...headers, 'Content-Range': `bytes */${head.size}` });
+    }
+    const blob = await deps.blobs.get(digest, range ?? undefined);
+    if (!blob) throw notFound(`blob ${digest}`);
+    headers['Content-Type'] = 'application/gzip';
+    if (range) {
+      headers['Content-Range'] = `bytes ${range.start}-${range.end}/${blob.size}`;
+      headers['Content-Length'] = String(range.end - range.start + 1);
+      return c.body(blob.body, 206, headers);
+    }
+    headers['Content-Length'] = String(blob.size);
+    return c.body(blob.body, 200, headers);
+  });
+
+  return app;
+}

@@ -1,0 +1,126 @@
+/**
+ * Tokens: GET /v1/whoami, POST /v1/tokens, DELETE /v1/tokens/:id.
+ * An admin may make any token. Anyone else may only make tokens narrower than their own:
+ * a subset of its scopes (never admin), the same owner and namespace, an expiry no later.
+ */
+import { Hono } from 'hono';
+import { UniError } from '../../schemas/errors.js';
+import { validateWith } from '../../schemas/validate.js';
+import tokenRequestSchema from '../../schemas/token-request.schema.json' with { type: 'json' };
+import { isAdmin, requireToken, type Principal } from '../auth/access.js';
+import { generateToken, generateTokenId, hashToken, type Scope } from '../auth/tokens.js';
+import type { AppDeps, AppEnv } from '../deps.js';
+import { notFound } from '../http.js';
+import { claimNamespaceStatement, findNamespace } from '../store/namespaces.js';
+import { findTokenById, insertTokenStatement, revokeToken, type TokenRecord } from '../store/tokens.js';
+
+interface TokenRequest {
+  scopes: Scope[];
+  namespace?: string;
+  owner?: string;
+  name?: string;
+  expiresInDays?: number;
+  expiresAt?: string;
+}
+
+export function tokenDocument(t: Omit<TokenRecord, 'hash'>) {
+  return {
+    id: t.id,
+    name: t.name,
+    owner: t.owner,
+    scopes: t.scopes,
+    namespace: t.namespace,
+    createdAt: t.createdAt,
+    expiresAt: t.expiresAt,
+    ...(t.revokedAt !== null ? { revokedAt: t.revokedAt } : {}),
+  };
+}
+
+function expiryOf(req: TokenRequest, now: Date): string | null {
+  if (req.expiresAt !== undefined) {
+    if (Date.parse(req.expiresAt) <= now.getTime()) {
+      throw new UniError('bad_request', `field "expiresAt" (${req.expiresAt}) is in the past`);
+    }
+    return new Date(req.expiresAt).toISOString();
+  }
+  if (req.expiresInDays !== undefined) return new Date(now.getTime() + req.expiresInDays * 86_400_000).toISOString();
+  return null;
+}
+
+/** Narrows a non-admin's request to what its own token allows, or refuses it with 403. */
+async function checkDelegation(deps: AppDeps, creator: Principal, req: TokenRequest, expiresAt: string | null) {
+  for (const s of req.scopes) {
+    if (s === 'admin' || !creator.scopes.includes(s)) {
+      throw new UniError('forbidden', `field "scopes": token ${creator.id} cannot grant "${s}", which it does not hold`, 403);
+    }
+  }
+  if (req.owner !== undefined && req.owner !== creator.owner) {
+    throw new UniError('forbidden', 'field "owner": only admins make tokens for another owner', 403);
+  }
+  const namespace = req.namespace ?? creator.namespace;
+  if (creator.namespace !== null && namespace !== creator.namespace) {
+    throw new UniError('forbidden', `field "namespace": token ${creator.id} is limited to namespace "${creator.namespace}"`, 403);
+  }
+  if (namespace !== null && creator.namespace === null) {
+    const ns = await findNamespace(deps.db, namespace);
+    if (ns !== undefined && ns.owner !== creator.owner) {
+      throw new UniError('forbidden', `field "namespace": namespace "${namespace}" belongs to another owner`, 403);
+    }
+  }
+  if (creator.expiresAt !== null && (expiresAt === null || expiresAt > creator.expiresAt)) {
+    throw new UniError('forbidden', `field "expiresAt": a token made by ${creator.id} must expire by ${creator.expiresAt}`, 403);
+  }
+  return { namespace, owner: creator.owner };
+}
+
+export function tokenRoutes(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/v1/whoami', (c) => c.json(tokenDocument(requireToken(c.get('principal'), 'whoami'))));
+
+  app.post('/v1/tokens', async (c) => {
+    const creator = requireToken(c.get('principal'), 'making a token');
+    let raw: unknown;
+    try {
+      raw = await c.req.json();
+    } catch {
+      throw new UniError('bad_request', 'the request body must be JSON: {"scopes": ["read"], ...}');
+    }
+    const req = validateWith<TokenRequest>(tokenRequestSchema, raw, 'token request', 'bad_request');
+    const now = deps.clock.now();
+    const expiresAt = expiryOf(req, now);
+    const id = generateTokenId();
+    const { namespace, owner } = isAdmin(creator)
+      ? { namespace: req.namespace ?? null, owner: req.owner ?? req.namespace ?? `token-${id}` }
+      : await checkDelegation(deps, creator, req, expiresAt);
+    const secret = generateToken();
+    const record = {
+      id,
+      hash: hashToken(secret),
+      name: req.name ?? null,
+      owner,
+      scopes: [...req.scopes].sort(),
+      namespace,
+      createdAt: now.toISOString(),
+      expiresAt,
+      revokedAt: null,
+      createdBy: creator.id,
+    };
+    const statements = [insertTokenStatement(record)];
+    // An admin's token for a new namespace reserves it for that token's owner.
+    if (isAdmin(creator) && namespace !== null) statements.push(claimNamespaceStatement(namespace, owner, record.createdAt));
+    await deps.db.batch(statements);
+    return c.json({ ...tokenDocument(record), token: secret }, 201);
+  });
+
+  app.delete('/v1/tokens/:id', async (c) => {
+    const p = requireToken(c.get('principal'), 'revoking a token');
+    const token = await findTokenById(deps.db, c.req.param('id'));
+    if (!token || (!isAdmin(p) && token.owner !== p.owner)) throw notFound(`token ${c.req.param('id')}`);
+    const at = deps.clock.now().toISOString();
+    const revoked = await revokeToken(deps.db, token.id, at);
+    return c.json(tokenDocument({ ...token, revokedAt: revoked ? at : token.revokedAt }));
+  });
+
+  return app;
+}

@@ -1,0 +1,18 @@
+import type { Db, SqlStatement } from '../ports.js';
+
+export interface NamespaceRecord {
+  name: string;
+  owner: string;
+}
+
+export async function findNamespace(db: Db, name: string): Promise<NamespaceRecord | undefined> {
+  return db.first<NamespaceRecord>('SELECT name, owner FROM namespaces WHERE name = ?', [name]);
+}
+
+/** Claims a namespace for `owner` unless somebody already holds it. */
+export function claimNamespaceStatement(name: string, owner: string, at: string): SqlStatement {
+  return {
+    sql: 'INSERT INTO namespaces (name, owner, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING',
+    params: [name, owner, at],
+  };
+}

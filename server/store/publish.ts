@@ -1,0 +1,75 @@
+/**
+ * The metadata writes of a publish, yank and unyank. Each is one `batch` (one transaction),
+ * the change-feed entry included, so a reader sees all of it or none of it.
+ */
+import type { Db, SqlStatement } from '../ports.js';
+import { claimNamespaceStatement } from './namespaces.js';
+
+export interface NewArtifact {
+  namespace: string;
+  shortName: string;
+  /** namespace/name */
+  name: string;
+  version: string;
+  arch: string;
+  digest: string;
+  size: number;
+  private: boolean;
+  description: string | null;
+  dependencies: Record<string, string>;
+  manifest: unknown;
+  files: unknown;
+  owner: string;
+  claimNamespace: boolean;
+  at: string;
+}
+
+/**
+ * Inserts the artifact with a plain INSERT: when another publish of the same version and
+ * arch won a race, the primary key fails the whole batch and nothing of this one is kept.
+ */
+export async function recordPublish(db: Db, a: NewArtifact): Promise<void> {
+  const statements: SqlStatement[] = [];
+  if (a.claimNamespace) statements.push(claimNamespaceStatement(a.namespace, a.owner, a.at));
+  statements.push(
+    {
+      sql: `INSERT INTO packages (name, namespace, short_name, private, description, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET description = coalesce(excluded.description, packages.description),
+                                             updated_at = excluded.updated_at`,
+      params: [a.name, a.namespace, a.shortName, a.private ? 1 : 0, a.description, a.at, a.at],
+    },
+    {
+      sql: `INSERT INTO versions (package, version, dependencies, published_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (package, version) DO NOTHING`,
+      params: [a.name, a.version, JSON.stringify(a.dependencies), a.at],
+    },
+    {
+      sql: `INSERT INTO artifacts (package, version, arch, digest, size, manifest, files, published_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      params: [a.name, a.version, a.arch, a.digest, a.size, JSON.stringify(a.manifest), JSON.stringify(a.files), a.at],
+    },
+    {
+      sql: `INSERT INTO changes (type, package, version, arch, digest, at) VALUES ('publish', ?, ?, ?, ?, ?)`,
+      params: [a.name, a.version, a.arch, a.digest, a.at],
+    },
+  );
+  await db.batch(statements);
+}
+
+export function isUniqueViolation(e: unknown): boolean {
+  return /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(String((e as Error)?.message ?? e));
+}
+
+export async function recordYank(db: Db, name: string, version: string, yanked: boolean, reason: string | null, at: string): Promise<void> {
+  await db.batch([
+    {
+      sql: 'UPDATE versions SET yanked = ?, yank_reason = ? WHERE package = ? AND version = ?',
+      params: [yanked ? 1 : 0, yanked ? reason : null, name, version],
+    },
+    {
+      sql: 'INSERT INTO changes (type, package, version, at) VALUES (?, ?, ?, ?)',
+      params: [yanked ? 'yank' : 'unyank', name, version, at],
+    },
+  ]);
+}
