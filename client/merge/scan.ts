@@ -28,19 +28,19 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * File names are bytes; the manifest is UTF-8 text. Node would turn bad bytes into U+FFFD and
  * the image would name a file that does not exist, so such a name is refused here.
  */
-function decodeName(raw: Buffer, folder: string): string {
+function decodeName(raw: Buffer, where: string): string {
   try {
     return utf8.decode(raw);
   } catch {
     const shown = [...raw].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
-    throw new UniError('bad_name', `the file name "${shown}" in ${folder} is not valid UTF-8; rename it, the image manifest can only name files in UTF-8`);
+    throw new UniError('bad_name', `the name "${shown}" in ${where} is not valid UTF-8; rename it, the image manifest can only name files in UTF-8`);
   }
 }
 
 /** Regular files, folders and symbolic links (not followed); anything else is refused by name. */
 export async function describeHostPath(host: string, followLinks: boolean): Promise<Entry> {
   const st = followLinks ? await stat(host) : await lstat(host);
-  if (st.isSymbolicLink()) return { kind: 'symlink', target: await readlink(host) };
+  if (st.isSymbolicLink()) return { kind: 'symlink', target: decodeName(await readlink(host, { encoding: 'buffer' }), `the link ${host}`) };
   if (st.isDirectory()) return { kind: 'dir' };
   if (st.isFile()) return { kind: 'file', host, mode: st.mode & 0o7777, size: st.size, sha256: await sha256File(host) };
   throw new UniError('bad_file', `${host} is neither a regular file, a folder nor a symbolic link; an image cannot hold it`);

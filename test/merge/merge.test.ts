@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildImageManifest } from '../../client/merge/build.js';
@@ -91,7 +91,14 @@ describe('laying packages', () => {
     const a = makePackage(cache, { name: 'a', manifest: { Program: '/bin/a' }, files: { 'sysroot/bin/a': 'a' } });
     mkdirSync(join(a.path, 'sysroot/data'));
     writeFileSync(Buffer.concat([Buffer.from(join(a.path, 'sysroot/data/')), Buffer.from([0x66, 0xff, 0x6f])]), 'x');
-    await expect(build({ Dependencies: { a: '1' } }, [a])).rejects.toThrow(/the file name "f\\xffo" in .*sysroot\/data is not valid UTF-8/);
+    await expect(build({ Dependencies: { a: '1' } }, [a])).rejects.toThrow(/the name "f\\xffo" in .*sysroot\/data is not valid UTF-8/);
+  });
+
+  it('refuses a link whose target is not valid UTF-8, naming the link', async () => {
+    const cache = tempDir();
+    const a = makePackage(cache, { name: 'a', manifest: { Program: '/bin/a' }, files: { 'sysroot/bin/a': 'a' } });
+    symlinkSync(Buffer.from([0x78, 0xfe]), join(a.path, 'sysroot/bin/odd'));
+    await expect(build({ Dependencies: { a: '1' } }, [a])).rejects.toThrow(/the name "x\\xfe" in the link .*sysroot\/bin\/odd is not valid UTF-8/);
   });
 });
 
