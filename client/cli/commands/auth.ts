@@ -18,7 +18,7 @@ async function readStdin(): Promise<string> {
 }
 
 function describeWho(who: Record<string, unknown>): string {
-  const parts = ['user', 'name', 'namespace', 'scopes']
+  const parts = ['owner', 'id', 'name', 'namespace', 'scopes']
     .filter((k) => who[k] !== undefined && who[k] !== null)
     .map((k) => `${k}: ${Array.isArray(who[k]) ? (who[k] as unknown[]).join(',') : String(who[k])}`);
   return parts.length ? parts.join(', ') : JSON.stringify(who);

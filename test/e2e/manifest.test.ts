@@ -1,0 +1,183 @@
+/**
+ * `uni manifest` against a real registry on loopback: three packages published over HTTP
+ * (a runtime, the library it loads, an app), a project that depends on them, and the
+ * manifest checked file by file against the bytes in the cache.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen, openNodeRegistry, type Listening, type NodeRegistry } from '../../server/node.js';
+import { hostArch } from '../../client/arch.js';
+import { gzipTar, hostProgram, type TarEntry } from '../helpers/archive.js';
+import { layFiles, tempDir } from '../merge/helpers.js';
+import { parseManifest } from '../merge/tuple-parser.js';
+
+const UNI = join(import.meta.dirname, '../../bin/uni.js');
+const ADMIN = 'uni-e2e-admin-token-0123456789';
+// The registry checks that a Program is an ELF for the artifact's CPU: the host's `true` is one.
+const ARCH = hostArch();
+
+interface PackageDef {
+  name: string;
+  version: string;
+  manifest: Record<string, unknown>;
+  files: Record<string, string | { exec: Buffer }>;
+}
+
+function archiveEntries(p: PackageDef): TarEntry[] {
+  const top = `${p.name}_${p.version}`;
+  const entries: TarEntry[] = [
+    { name: `${top}/`, type: 'directory' },
+    { name: `${top}/package.manifest`, content: JSON.stringify({ Name: p.name, Version: p.version, ...p.manifest }) },
+  ];
+  const dirs = new Set<string>();
+  for (const [path, spec] of Object.entries(p.files)) {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = `${top}/${parts.slice(0, i).join('/')}/`;
+      if (!dirs.has(dir)) entries.push({ name: dir, type: 'directory' });
+      dirs.add(dir);
+    }
+    entries.push(typeof spec === 'string' ? { name: `${top}/${path}`, content: spec } : { name: `${top}/${path}`, content: spec.exec, mode: 0o755 });
+  }
+  return entries;
+}
+
+const LIB: PackageDef = {
+  name: 'libgreet',
+  version: '1.0.0',
+  manifest: { Env: { GREET_LANG: 'en', SHARED: 'from-lib' } },
+  files: { 'sysroot/usr/lib/libgreet.so.1': 'libgreet one' },
+};
+const RUNTIME: PackageDef = {
+  name: 'greeter',
+  version: '2.0.0',
+  manifest: { Program: '/usr/bin/greeter', Args: ['greeter'], Env: { SHARED: 'from-runtime' }, Dependencies: { 'library/libgreet': '^1' } },
+  files: { 'sysroot/usr/bin/greeter': { exec: readFileSync(hostProgram().program) } },
+};
+const APP: PackageDef = {
+  name: 'hello-app',
+  version: '1.0.0',
+  manifest: { Env: { APP_MODE: 'prod' }, Dependencies: { 'library/greeter': '^2' } },
+  files: { 'sysroot/srv/app/main.greet': 'greet "world"' },
+};
+const CLASH: PackageDef = {
+  name: 'other-greet',
+  version: '1.0.0',
+  manifest: {},
+  files: { 'sysroot/usr/lib/libgreet.so.1': 'a different libgreet' },
+};
+
+let registry: NodeRegistry;
+let server: Listening;
+
+async function publish(p: PackageDef): Promise<void> {
+  const res = await fetch(`${server.url}/v1/packages/library/${p.name}/${p.version}/${ARCH}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/gzip' },
+    body: await gzipTar(archiveEntries(p)),
+  });
+  if (!res.ok) throw new Error(`publishing ${p.name}: ${res.status} ${await res.text()}`);
+}
+
+async function uni(args: string[], home: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [UNI, ...args], {
+      env: { ...process.env, UNI_HOME: home, UNI_REGISTRY: server.url, UNI_TOKEN: '' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+interface JsonNode {
+  type: string;
+  host?: string;
+  sha256?: string;
+  children?: Record<string, JsonNode>;
+}
+
+function files(node: JsonNode, path = ''): Map<string, JsonNode> {
+  const out = new Map<string, JsonNode>();
+  if (node.type === 'file') out.set(path, node);
+  for (const [name, child] of Object.entries(node.children ?? {})) for (const [p, n] of files(child, `${path}/${name}`)) out.set(p, n);
+  return out;
+}
+
+beforeAll(async () => {
+  registry = await openNodeRegistry({ dataDir: tempDir('uni-e2e-registry-'), adminToken: ADMIN });
+  server = await listen(registry, '127.0.0.1', 0);
+  for (const p of [LIB, RUNTIME, APP, CLASH]) await publish(p);
+});
+
+afterAll(async () => {
+  await server?.close();
+  await registry?.close();
+});
+
+describe('uni manifest against a real registry', () => {
+  it('merges a runtime, its library, an app and the project\'s files', async () => {
+    const project = tempDir('uni-e2e-project-');
+    layFiles(project, {
+      'config.json': JSON.stringify({
+        Dependencies: { greeter: '^2', 'hello-app': '^1' },
+        Env: { APP_MODE: 'dev' },
+        Args: ['/srv/app/main.greet', '--name', 'a b'],
+        Files: ['data/greeting.txt'],
+      }),
+      'data/greeting.txt': 'hello',
+    });
+    const home = tempDir('uni-e2e-home-');
+    const r = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '--format', 'json'], home);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { program: string; arguments: string[]; environment: object; root: JsonNode; packages: { name: string }[] };
+    expect(doc.program).toBe('/usr/bin/greeter');
+    expect(doc.arguments).toEqual(['greeter', '/srv/app/main.greet', '--name', 'a b']);
+    expect(doc.environment).toEqual({ APP_MODE: 'dev', GREET_LANG: 'en', SHARED: 'from-runtime' });
+    expect(doc.packages.map((p) => p.name)).toEqual(['library/greeter', 'library/hello-app', 'library/libgreet']);
+    const all = files(doc.root);
+    expect([...all.keys()].sort()).toEqual(['/data/greeting.txt', '/srv/app/main.greet', '/usr/bin/greeter', '/usr/lib/libgreet.so.1']);
+    for (const [path, node] of all) {
+      expect(existsSync(node.host!), path).toBe(true);
+      expect(createHash('sha256').update(readFileSync(node.host!)).digest('hex'), path).toBe(node.sha256);
+    }
+    expect(all.get('/usr/lib/libgreet.so.1')!.host).toContain(home);
+
+    const nanos = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '--offline'], home);
+    expect(nanos.code).toBe(0);
+    const root = parseManifest(nanos.stdout) as Map<string, unknown>;
+    expect(root.get('program')).toBe('/usr/bin/greeter');
+    expect(root.get('arguments')).toEqual(doc.arguments);
+    expect(Object.fromEntries(root.get('environment') as Map<string, string>)).toEqual(doc.environment);
+  });
+
+  it('exits 1 naming the path and both packages when two packages disagree on a file', async () => {
+    const project = tempDir('uni-e2e-project-');
+    layFiles(project, { 'config.json': JSON.stringify({ Dependencies: { greeter: '^2', 'other-greet': '1' } }) });
+    const r = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH], tempDir('uni-e2e-home-'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('/usr/lib/libgreet.so.1 is provided by library/libgreet@1.0.0 and by library/other-greet@1.0.0');
+  });
+
+  it('accepts the ops config.json from ops\'s docs unchanged, with the package given as ops pkg load would', async () => {
+    const project = tempDir('uni-e2e-ops-');
+    cpSync(join(import.meta.dirname, '../fixtures/ops-config'), project, { recursive: true });
+    const r = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '-p', 'greeter@^2', '--format', 'json'], tempDir('uni-e2e-home-'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('NameServers is not written to the image');
+    const doc = JSON.parse(r.stdout) as { arguments: string[]; environment: object; root: JsonNode; baseVolumeSize: string };
+    expect(doc.arguments).toEqual(['greeter', 'ex.js']);
+    expect(doc.environment).toEqual({ Environment: 'development', NODE_DEBUG: '*', GREET_LANG: 'en', SHARED: 'from-runtime' });
+    expect([...files(doc.root).keys()]).toEqual(
+      expect.arrayContaining(['/ex.js', '/myapp/static/example.html', '/myapp/static/stylesheet/main.css', '/usr/lib/ssl/certs/ca.pem']),
+    );
+    expect(doc.baseVolumeSize).toBe('100m');
+  });
+});
