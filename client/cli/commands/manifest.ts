@@ -1,7 +1,7 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { UniError } from '../../../schemas/errors.js';
-import { parseArch, type Arch } from '../../../schemas/names.js';
+import { parseArch, parseSpec, type Arch } from '../../../schemas/names.js';
 import { hostArch } from '../../arch.js';
 import { writeFileAtomic } from '../../cache/atomic.js';
 import { installPackages } from '../../install/index.js';
@@ -20,6 +20,7 @@ interface ManifestOptions {
   output?: string;
   offline?: boolean;
   registry?: string;
+  package?: string[];
 }
 
 const FORMATS = ['nanos', 'json'] as const;
@@ -29,6 +30,23 @@ function parseFormat(input: string): Format {
   const format = FORMATS.find((f) => f === input.toLowerCase());
   if (!format) throw new UniError('usage', `unknown format "${input}": use nanos (mkfs's tuple) or json`);
   return format;
+}
+
+/**
+ * `-p node@^20` adds a dependency without editing config.json, as `ops pkg load node -c
+ * config.json` does, so that an ops config without Dependencies works as it stands.
+ */
+function withPackages(config: ProjectConfig, specs: readonly string[]): ProjectConfig {
+  if (specs.length === 0) return config;
+  const dependencies = { ...(config.Dependencies ?? {}) };
+  for (const spec of specs.map(parseSpec)) {
+    const had = dependencies[spec.name.full];
+    if (had !== undefined && had !== spec.range) {
+      throw new UniError('usage', `-p ${spec.name.full}@${spec.range}: config.json already asks for ${spec.name.full} ${had}`);
+    }
+    dependencies[spec.name.full] = spec.range;
+  }
+  return { ...config, Dependencies: dependencies };
 }
 
 /** Which version of each package the image holds, and the digest each archive must have. */
@@ -56,6 +74,7 @@ export function registerManifestCommand(program: Command): void {
     .option('--arch <arch>', 'x86_64 (amd64) or aarch64 (arm64); default: this machine')
     .option('--format <format>', 'nanos (the tuple mkfs reads on stdin) or json', 'nanos')
     .option('-o, --output <file>', 'write the manifest to FILE (replaced only when everything succeeded) instead of stdout')
+    .option('-p, --package <spec...>', 'also depend on these packages (redis@^7, eyberg/node:20.5.0), like ops pkg load')
     .option('--offline', 'use the cache only; fail if something is missing')
     .option('--registry <url>', 'registry to use instead of the configured one')
     .addHelpText('after', '\nThe merge rules are in docs/merge.md. Exit codes: 0 ok, 1 failure, 2 usage.')
@@ -63,7 +82,7 @@ export function registerManifestCommand(program: Command): void {
       const format = parseFormat(opts.format);
       const arch = opts.arch ? parseArch(opts.arch) : hostArch();
       const configPath = resolvePath(opts.config);
-      const config = readProjectConfig(configPath);
+      const config = withPackages(readProjectConfig(configPath), opts.package ?? []);
       const session = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), offline: opts.offline ?? false, warn });
       const { solution, digests } = await chooseVersions(config, arch, session);
       const progress = createProgress(process.stderr, Object.keys(solution).length);
