@@ -3,20 +3,16 @@
  * (a runtime, the library it loads, an app), a project that depends on them, and the
  * manifest checked file by file against the bytes in the cache.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, openNodeRegistry, type Listening, type NodeRegistry } from '../../server/node.js';
 import { hostArch } from '../../client/arch.js';
 import { gzipTar, hostProgram, type TarEntry } from '../helpers/archive.js';
 import { layFiles, tempDir } from '../merge/helpers.js';
 import { parseManifest } from '../merge/tuple-parser.js';
+import { publish, removeHome, requireBuild, startRegistry, tempHome, uni as runUni, type Registry } from './harness.js';
 
-const UNI = join(import.meta.dirname, '../../bin/uni.js');
-const ADMIN = 'uni-e2e-admin-token-0123456789';
 // The registry checks that a Program is an ELF for the artifact's CPU: the host's `true` is one.
 const ARCH = hostArch();
 
@@ -71,28 +67,17 @@ const CLASH: PackageDef = {
   files: { 'sysroot/usr/lib/libgreet.so.1': 'a different libgreet' },
 };
 
-let registry: NodeRegistry;
-let server: Listening;
+let registry: Registry;
+const homes: string[] = [];
 
-async function publish(p: PackageDef): Promise<void> {
-  const res = await fetch(`${server.url}/v1/packages/library/${p.name}/${p.version}/${ARCH}`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/gzip' },
-    body: await gzipTar(archiveEntries(p)),
-  });
-  if (!res.ok) throw new Error(`publishing ${p.name}: ${res.status} ${await res.text()}`);
+function home(): string {
+  const h = tempHome();
+  homes.push(h);
+  return h;
 }
 
-async function uni(args: string[], home: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [UNI, ...args], {
-      env: { ...process.env, UNI_HOME: home, UNI_REGISTRY: server.url, UNI_TOKEN: '' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+function uni(args: string[], uniHome: string) {
+  return runUni(args, { home: uniHome, registry: registry.url });
 }
 
 interface JsonNode {
@@ -110,14 +95,16 @@ function files(node: JsonNode, path = ''): Map<string, JsonNode> {
 }
 
 beforeAll(async () => {
-  registry = await openNodeRegistry({ dataDir: tempDir('uni-e2e-registry-'), adminToken: ADMIN });
-  server = await listen(registry, '127.0.0.1', 0);
-  for (const p of [LIB, RUNTIME, APP, CLASH]) await publish(p);
+  requireBuild();
+  registry = await startRegistry();
+  for (const p of [LIB, RUNTIME, APP, CLASH]) {
+    await publish(registry.url, `library/${p.name}`, p.version, ARCH, await gzipTar(archiveEntries(p)));
+  }
 });
 
 afterAll(async () => {
-  await server?.close();
-  await registry?.close();
+  await registry?.stop();
+  for (const h of homes) removeHome(h);
 });
 
 describe('uni manifest against a real registry', () => {
@@ -132,8 +119,8 @@ describe('uni manifest against a real registry', () => {
       }),
       'data/greeting.txt': 'hello',
     });
-    const home = tempDir('uni-e2e-home-');
-    const r = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '--format', 'json'], home);
+    const cacheHome = home();
+    const r = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '--format', 'json'], cacheHome);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { program: string; arguments: string[]; environment: object; root: JsonNode; packages: { name: string }[] };
@@ -147,9 +134,9 @@ describe('uni manifest against a real registry', () => {
       expect(existsSync(node.host!), path).toBe(true);
       expect(createHash('sha256').update(readFileSync(node.host!)).digest('hex'), path).toBe(node.sha256);
     }
-    expect(all.get('/usr/lib/libgreet.so.1')!.host).toContain(home);
+    expect(all.get('/usr/lib/libgreet.so.1')!.host).toContain(cacheHome);
 
-    const nanos = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '--offline'], home);
+    const nanos = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '--offline'], cacheHome);
     expect(nanos.code).toBe(0);
     const root = parseManifest(nanos.stdout) as Map<string, unknown>;
     expect(root.get('program')).toBe('/usr/bin/greeter');
@@ -160,7 +147,7 @@ describe('uni manifest against a real registry', () => {
   it('exits 1 naming the path and both packages when two packages disagree on a file', async () => {
     const project = tempDir('uni-e2e-project-');
     layFiles(project, { 'config.json': JSON.stringify({ Dependencies: { greeter: '^2', 'other-greet': '1' } }) });
-    const r = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH], tempDir('uni-e2e-home-'));
+    const r = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH], home());
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('/usr/lib/libgreet.so.1 is provided by library/libgreet@1.0.0 and by library/other-greet@1.0.0');
@@ -169,7 +156,7 @@ describe('uni manifest against a real registry', () => {
   it('accepts the ops config.json from ops\'s docs unchanged, with the package given as ops pkg load would', async () => {
     const project = tempDir('uni-e2e-ops-');
     cpSync(join(import.meta.dirname, '../fixtures/ops-config'), project, { recursive: true });
-    const r = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '-p', 'greeter@^2', '--format', 'json'], tempDir('uni-e2e-home-'));
+    const r = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '-p', 'greeter@^2', '--format', 'json'], home());
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('NameServers is not written to the image');
     const doc = JSON.parse(r.stdout) as { arguments: string[]; environment: object; root: JsonNode; baseVolumeSize: string };
