@@ -89,12 +89,12 @@ export class RegistryClient {
     return requestWithRetry({ ...extra, method, url: `${this.baseUrl}${path}`, headers }, this.http);
   }
 
-  private async json<T>(method: string, path: string, body?: unknown, ok: number[] = [200, 201]): Promise<T> {
+  private async json<T>(what: string, method: string, path: string, body?: unknown, ok: number[] = [200, 201]): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const res = await this.send(method, path, {
       ...(payload ? { body: () => payload, headers: { 'content-type': 'application/json' } } : {}),
     });
-    if (!ok.includes(res.status)) throw await errorFrom(res, `${method} ${path}`);
+    if (!ok.includes(res.status)) throw await errorFrom(res, what);
     const text = (await readBody(res)).toString('utf8');
     return (text ? JSON.parse(text) : {}) as T;
   }
@@ -112,7 +112,7 @@ export class RegistryClient {
   }
 
   getArtifact(name: string, version: string, arch: Arch): Promise<ArtifactDocument> {
-    return this.json('GET', `/v1/packages/${splitName(name)}/${encodeURIComponent(version)}/${arch}`);
+    return this.json(`artifact ${name}@${version} (${arch})`, 'GET', `/v1/packages/${splitName(name)}/${encodeURIComponent(version)}/${arch}`);
   }
 
   /** The archive's bytes from `offset` on; the caller checks the status (200, or 206 for a range). */
@@ -142,30 +142,30 @@ export class RegistryClient {
   }
 
   yank(name: string, version: string, reason?: string): Promise<unknown> {
-    return this.json('POST', `/v1/packages/${splitName(name)}/${encodeURIComponent(version)}/yank`, reason ? { reason } : {});
+    return this.json(`yank ${name}@${version}`, 'POST', `/v1/packages/${splitName(name)}/${encodeURIComponent(version)}/yank`, reason ? { reason } : {});
   }
 
   unyank(name: string, version: string): Promise<unknown> {
-    return this.json('DELETE', `/v1/packages/${splitName(name)}/${encodeURIComponent(version)}/yank`, undefined, [200, 204]);
+    return this.json(`unyank ${name}@${version}`, 'DELETE', `/v1/packages/${splitName(name)}/${encodeURIComponent(version)}/yank`, undefined, [200, 204]);
   }
 
   search(q: string, arch?: Arch, limit = 50, cursor?: string): Promise<SearchPage> {
     const params = new URLSearchParams({ q, limit: String(limit) });
     if (arch) params.set('arch', arch);
     if (cursor) params.set('cursor', cursor);
-    return this.json('GET', `/v1/packages?${params.toString()}`);
+    return this.json('search', 'GET', `/v1/packages?${params.toString()}`);
   }
 
   whoami(): Promise<Record<string, unknown>> {
-    return this.json('GET', '/v1/whoami');
+    return this.json('whoami', 'GET', '/v1/whoami');
   }
 
   createToken(req: { scopes: string[]; namespace?: string; expiresInDays?: number; name?: string }): Promise<Record<string, unknown> & { id: string; token: string }> {
-    return this.json('POST', '/v1/tokens', req);
+    return this.json('token create', 'POST', '/v1/tokens', req);
   }
 
   revokeToken(id: string): Promise<unknown> {
-    return this.json('DELETE', `/v1/tokens/${encodeURIComponent(id)}`, undefined, [200, 204]);
+    return this.json(`token revoke ${id}`, 'DELETE', `/v1/tokens/${encodeURIComponent(id)}`, undefined, [200, 204]);
   }
 }
 

@@ -1,0 +1,158 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheLayout } from '../../client/cache/layout.js';
+import { installPackages } from '../../client/install/index.js';
+import { silentProgress } from '../../client/progress.js';
+import { RegistryClient } from '../../client/registry/client.js';
+import { RegistrySource } from '../../client/registry/source.js';
+import { resolve } from '../../client/resolver/index.js';
+import { buildPackage, gzipTar } from '../helpers/archive.js';
+import { ADMIN_TOKEN, publish, removeHome, requireBuild, startRegistry, tempHome, uni, type Registry } from './harness.js';
+
+let reg: Registry;
+const homes: string[] = [];
+function home(): string {
+  const h = tempHome();
+  homes.push(h);
+  return h;
+}
+
+beforeAll(async () => {
+  requireBuild();
+  reg = await startRegistry();
+});
+
+afterAll(async () => {
+  await reg?.stop();
+  for (const h of homes) removeHome(h);
+});
+
+describe('accounts and tokens', () => {
+  it('login reads the token from stdin, checks it, and stores it per registry in a 0600 file', async () => {
+    const h = home();
+    const env = { home: h, registry: reg.url };
+    const bad = await uni(['login'], env, 'not-a-real-token-at-all\n');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^uni: whoami: /);
+    expect(() => statSync(join(h, 'config.json'))).toThrow();
+
+    const ok = await uni(['login'], env, `${ADMIN_TOKEN}\n`);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toMatch(new RegExp(`^logged in to ${reg.url} \\(owner: `));
+    expect(statSync(join(h, 'config.json')).mode & 0o777).toBe(0o600);
+    const file = JSON.parse(readFileSync(join(h, 'config.json'), 'utf8'));
+    expect(file.registries[reg.url].token).toBe(ADMIN_TOKEN);
+
+    const who = await uni(['whoami', '--json'], env);
+    expect(JSON.parse(who.stdout).scopes).toEqual(['admin']);
+
+    const made = await uni(['token', 'create', '--scope', 'read', 'publish', '--namespace', 'acme', '--expires', '30', '--json'], env);
+    expect(made.stderr).toBe('');
+    const token = JSON.parse(made.stdout) as { id: string; token: string; scopes: string[]; namespace: string };
+    expect(token.scopes).toEqual(['publish', 'read']);
+    expect(token.namespace).toBe('acme');
+    const asNew = await uni(['whoami', '--json'], { ...env, token: token.token });
+    expect(JSON.parse(asNew.stdout).id).toBe(token.id);
+    expect((await uni(['token', 'revoke', token.id], env)).stdout).toBe(`revoked ${token.id}\n`);
+    const revoked = await uni(['whoami'], { ...env, token: token.token });
+    expect(revoked.code).toBe(1);
+
+    const badScope = await uni(['token', 'create', '--scope', 'root'], env);
+    expect(badScope.code).toBe(2);
+    expect(badScope.stderr).toBe('uni: unknown scope "root": use read, publish, admin\n');
+
+    expect((await uni(['logout'], env)).stdout).toBe(`logged out of ${reg.url}\n`);
+    const after = await uni(['whoami'], env);
+    expect(after.code).toBe(1);
+    expect(after.stderr).toContain('run `uni login`');
+  });
+});
+
+describe('publish, inspect, yank', () => {
+  it('publishes an archive and gets it back; refuses a bad archive before any upload', async () => {
+    const h = home();
+    const env = { home: h, registry: reg.url, token: ADMIN_TOKEN };
+    const dir = mkdtempSync(join(tmpdir(), 'uni-e2e-pub-'));
+    const file = join(dir, 'tool_1.2.0.tar.gz');
+    writeFileSync(file, await buildPackage({ name: 'tool', version: '1.2.0' }));
+    const pub = await uni(['pkg', 'publish', file, '--namespace', 'acme'], env);
+    expect(pub.stderr).toBe('');
+    expect(pub.stdout).toMatch(/^published acme\/tool@1\.2\.0 \(x86_64\) sha256:[0-9a-f]{64}\n$/);
+    const same = await uni(['pkg', 'publish', file, '--namespace', 'acme'], env);
+    expect(same.stdout).toMatch(/was already published with these exact bytes/);
+
+    const got = await uni(['pkg', 'get', 'acme/tool', '--json'], env);
+    const [p] = JSON.parse(got.stdout) as Array<{ name: string; digest: string; path: string }>;
+    expect(p!.name).toBe('acme/tool');
+    expect(readFileSync(file).length).toBeGreaterThan(0);
+    expect(pub.stdout).toContain(p!.digest);
+
+    const evil = join(dir, 'evil.tar.gz');
+    writeFileSync(evil, await gzipTar([{ name: 'evil_1.0.0/', type: 'directory' }, { name: 'evil_1.0.0/../x', content: 'x' }]));
+    const before = reg.requests.length;
+    const refused = await uni(['pkg', 'publish', evil], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('uni: archive entry "evil_1.0.0/../x" contains ".."; entries may not leave the top folder\n');
+    expect(reg.requests.slice(before)).toEqual([]);
+
+    const noToken = await uni(['pkg', 'publish', file], { home: h, registry: reg.url });
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toContain('publishing needs a token');
+  });
+
+  it('info, versions, contents, search and list answer from the registry and the cache', async () => {
+    const h = home();
+    const env = { home: h, registry: reg.url, token: ADMIN_TOKEN };
+    for (const v of ['1.0.0', '1.1.0']) {
+      await publish(reg.url, 'library/inspectme', v, 'x86_64', await buildPackage({ name: 'inspectme', version: v, manifest: { Description: 'a package to inspect' } }));
+    }
+    const info = JSON.parse((await uni(['pkg', 'info', 'inspectme', '--json'], env)).stdout);
+    expect(info.version).toBe('1.1.0');
+    expect(Object.keys(info.artifacts)).toEqual(['x86_64']);
+    const versions = JSON.parse((await uni(['pkg', 'versions', 'inspectme', '--json'], env)).stdout);
+    expect(versions.map((v: { version: string }) => v.version)).toEqual(['1.1.0', '1.0.0']);
+    const contents = await uni(['pkg', 'contents', 'inspectme@1.0.0'], env);
+    expect(contents.stdout).toMatch(/^file\s+0644\s+\d+\s+package\.manifest$/m);
+    expect(contents.stdout).toMatch(/^symlink\s+\d+\s+sysroot\/bin -> usr\/bin$/m);
+    const search = JSON.parse((await uni(['pkg', 'search', 'inspect', '--json'], env)).stdout);
+    expect(search.map((r: { name: string }) => r.name)).toContain('library/inspectme');
+    expect(JSON.parse((await uni(['pkg', 'list', '--json'], env)).stdout)).toEqual([]);
+    await uni(['pkg', 'get', 'inspectme@1.0.0'], env);
+    const list = JSON.parse((await uni(['pkg', 'list', '--json'], env)).stdout);
+    expect(list.map((p: { name: string; version: string }) => `${p.name}@${p.version}`)).toEqual(['library/inspectme@1.0.0']);
+    expect((await uni(['cache', 'path'], env)).stdout).toBe(`${h}\n`);
+    const missing = await uni(['pkg', 'info', 'inspectme@^3'], env);
+    expect(missing.stderr).toBe('uni: library/inspectme has no version matching ^3 (published: 1.1.0, 1.0.0)\n');
+  });
+
+  it('yank hides a version from ranges; a lockfile that pins it still gets it; unyank restores it', async () => {
+    const h = home();
+    const env = { home: h, registry: reg.url, token: ADMIN_TOKEN };
+    for (const v of ['3.0.0', '3.1.0']) {
+      await publish(reg.url, 'library/yankee', v, 'x86_64', await buildPackage({ name: 'yankee', version: v }));
+    }
+    const y = await uni(['pkg', 'yank', 'yankee@3.1.0', '--reason', 'broken build'], env);
+    expect(y.stdout).toBe('yanked library/yankee@3.1.0\n');
+    const got = JSON.parse((await uni(['pkg', 'get', 'yankee@^3', '--json'], env)).stdout);
+    expect(got[0].version).toBe('3.0.0');
+    const info = JSON.parse((await uni(['pkg', 'info', 'yankee@3.1.0', '--json'], env)).stdout);
+    expect(info).toMatchObject({ yanked: true, yankReason: 'broken build' });
+
+    // What `uni manifest` does with a uni.lock: the locked version, yanked or not, is installed.
+    const layout = cacheLayout(h);
+    const client = new RegistryClient({ baseUrl: reg.url });
+    const source = new RegistrySource({ client, layout, offline: false, warn: () => {} });
+    const solution = await resolve({ root: { 'library/yankee': '^3' }, arch: 'x86_64', source, locked: { 'library/yankee': '3.1.0' } });
+    expect(solution['library/yankee']).toBe('3.1.0');
+    const [p] = await installPackages({ solution, arch: 'x86_64', source, layout, client, progress: silentProgress });
+    expect(p!.version).toBe('3.1.0');
+
+    expect((await uni(['pkg', 'unyank', 'yankee@3.1.0'], env)).stdout).toBe('unyanked library/yankee@3.1.0\n');
+    const back = JSON.parse((await uni(['pkg', 'get', 'yankee@^3', '--json'], env)).stdout);
+    expect(back[0].version).toBe('3.1.0');
+    const usage = await uni(['pkg', 'yank', 'yankee@^3'], env);
+    expect(usage.code).toBe(2);
+  });
+});
