@@ -1,10 +1,13 @@
-import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { UniError } from '../../schemas/errors.js';
 import { canonicalName } from '../../schemas/names.js';
+import type { FileIndexEntry } from '../../schemas/archive/types.js';
+import { INDEX_FILE } from '../cache/tree.js';
 import type { InstalledPackage } from '../types.js';
 import type { ProjectConfig } from './config.js';
-import { describeHostPath, scanFolder, type Entry } from './scan.js';
+import { describeHostPath, scanFolder, type Entry, type KnownFile } from './scan.js';
 import { splitImagePath, type Origin } from './tree.js';
 
 /** One entry and where it goes in the image. */
@@ -18,6 +21,33 @@ const MANIFEST = 'package.manifest';
 const SYSROOT = 'sysroot';
 
 /**
+ * The cache keeps, beside each extracted top folder, the archive's file index, checked when the
+ * archive was: it gives the archive's modes (the cache's copies are read-only) and spares
+ * hashing every file again. A tree outside the cache has none and is hashed.
+ */
+async function cacheIndex(pkg: InstalledPackage): Promise<Map<string, KnownFile>> {
+  const path = join(dirname(pkg.path), INDEX_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    throw e;
+  }
+  let entries: FileIndexEntry[];
+  try {
+    entries = JSON.parse(text) as FileIndexEntry[];
+  } catch {
+    throw new UniError('cache_damaged', `${path} is damaged; run \`uni cache verify\``);
+  }
+  const known = new Map<string, KnownFile>();
+  for (const e of entries) {
+    if (e.type === 'file' && e.sha256 !== undefined && e.size !== undefined) known.set(e.path, { mode: e.mode, size: e.size, sha256: e.sha256 });
+  }
+  return known;
+}
+
+/**
  * A package's extracted top folder: sysroot/ is laid at `/`, the folder's other files at
  * `/<top>/` (where ops puts a package's program), and package.manifest nowhere.
  */
@@ -25,7 +55,7 @@ export async function packagePlacements(pkg: InstalledPackage): Promise<Placemen
   const top = basename(pkg.path);
   const origin: Origin = { label: `${canonicalName(pkg.name)}@${pkg.version}`, package: canonicalName(pkg.name) };
   const out: Placement[] = [];
-  for (const { rel, entry } of await scanFolder(pkg.path)) {
+  for (const { rel, entry } of await scanFolder(pkg.path, await cacheIndex(pkg))) {
     if (rel === MANIFEST || rel === SYSROOT) continue;
     const parts = rel.startsWith(`${SYSROOT}/`) ? rel.slice(SYSROOT.length + 1).split('/') : [top, ...rel.split('/')];
     out.push({ parts, entry, origin });

@@ -37,20 +37,34 @@ function decodeName(raw: Buffer, where: string): string {
   }
 }
 
-/** Regular files, folders and symbolic links (not followed); anything else is refused by name. */
-export async function describeHostPath(host: string, followLinks: boolean): Promise<Entry> {
+/** What an index already says of a file: the archive's mode and the content's hash. */
+export interface KnownFile {
+  mode: number;
+  size: number;
+  sha256: string;
+}
+
+/**
+ * Regular files, folders and symbolic links (not followed); anything else is refused by name.
+ * A file that `known` describes at its current size is not read again.
+ */
+export async function describeHostPath(host: string, followLinks: boolean, known?: KnownFile): Promise<Entry> {
   const st = followLinks ? await stat(host) : await lstat(host);
   if (st.isSymbolicLink()) return { kind: 'symlink', target: decodeName(await readlink(host, { encoding: 'buffer' }), `the link ${host}`) };
   if (st.isDirectory()) return { kind: 'dir' };
+  if (st.isFile() && known !== undefined && known.size === st.size) {
+    return { kind: 'file', host, mode: known.mode, size: st.size, sha256: known.sha256 };
+  }
   if (st.isFile()) return { kind: 'file', host, mode: st.mode & 0o7777, size: st.size, sha256: await sha256File(host) };
   throw new UniError('bad_file', `${host} is neither a regular file, a folder nor a symbolic link; an image cannot hold it`);
 }
 
 /**
  * Every entry under `root` (not `root` itself), parents before children, names in byte order
- * so that the result is the same on every machine.
+ * so that the result is the same on every machine. `known` maps paths below `root` to what an
+ * index says of them.
  */
-export async function scanFolder(root: string): Promise<Scanned[]> {
+export async function scanFolder(root: string, known: ReadonlyMap<string, KnownFile> = new Map()): Promise<Scanned[]> {
   const out: Scanned[] = [];
   const walk = async (folder: string, rel: string): Promise<void> => {
     const raw = await readdir(folder, { encoding: 'buffer' });
@@ -59,7 +73,7 @@ export async function scanFolder(root: string): Promise<Scanned[]> {
       const name = decodeName(bytes, folder);
       const host = join(folder, name);
       const path = rel === '' ? name : `${rel}/${name}`;
-      const entry = await describeHostPath(host, false);
+      const entry = await describeHostPath(host, false, known.get(path));
       out.push({ rel: path, entry });
       if (entry.kind === 'dir') await walk(host, path);
     }

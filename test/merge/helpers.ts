@@ -16,8 +16,10 @@ export function layFiles(root: string, files: Record<string, Spec>): void {
   for (const [rel, spec] of Object.entries(files)) {
     const path = join(root, rel);
     mkdirSync(dirname(path), { recursive: true });
-    if (typeof spec === 'string') writeFileSync(path, spec);
-    else if ('link' in spec) symlinkSync(spec.link, path);
+    if (typeof spec === 'string') {
+      writeFileSync(path, spec);
+      chmodSync(path, 0o644);
+    } else if ('link' in spec) symlinkSync(spec.link, path);
     else {
       writeFileSync(path, spec.exec);
       chmodSync(path, 0o755);

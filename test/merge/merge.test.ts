@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildImageManifest } from '../../client/merge/build.js';
@@ -84,6 +84,23 @@ describe('laying packages', () => {
     expect(m.root.children.get('bin')).toMatchObject({ kind: 'symlink', target: 'usr/bin' });
     expect(m.program).toBe('/bin/py');
     expect(m.arguments).toEqual(['py']);
+  });
+
+  it('takes modes and hashes from the cache\'s file index beside the top folder, but not for a file whose size differs', async () => {
+    const cache = tempDir();
+    const a = makePackage(cache, { name: 'a', manifest: { Program: '/bin/a' }, files: { 'sysroot/bin/a': { exec: 'prog' }, 'sysroot/etc/a.conf': 'conf' } });
+    chmodSync(join(a.path, 'sysroot/bin/a'), 0o555);
+    const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+    writeFileSync(
+      join(cache, '.index.json'),
+      JSON.stringify([
+        { path: 'sysroot/bin/a', type: 'file', mode: 0o755, size: 4, sha256: sha('prog') },
+        { path: 'sysroot/etc/a.conf', type: 'file', mode: 0o600, size: 99, sha256: sha('stale') },
+      ]),
+    );
+    const m = await build({ Dependencies: { a: '1' } }, [a]);
+    expect(at(m, '/bin/a')).toMatchObject({ mode: 0o755, sha256: sha('prog') });
+    expect(at(m, '/etc/a.conf')).toMatchObject({ mode: 0o644, sha256: sha('conf') });
   });
 
   it('refuses a file name that is not valid UTF-8, naming the folder', async () => {
