@@ -74,6 +74,9 @@ export async function listen(registry: NodeRegistry, host: string, port: number)
     const s = serve({ fetch: registry.app.fetch, hostname: host, port }, () => resolve(s));
     s.once('error', reject);
   });
+  // Longer than the 5 s default, so that a client reusing an idle connection (as fetch does)
+  // does not race the server closing it; proxies commonly keep them for 60 s.
+  (server as { keepAliveTimeout?: number }).keepAliveTimeout = 65_000;
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {

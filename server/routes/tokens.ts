@@ -37,6 +37,9 @@ export function tokenDocument(t: Omit<TokenRecord, 'hash'>) {
 }
 
 function expiryOf(req: TokenRequest, now: Date): string | null {
+  if (req.expiresAt !== undefined && req.expiresInDays !== undefined) {
+    throw new UniError('bad_request', 'token request: give either field "expiresAt" or field "expiresInDays", not both');
+  }
   if (req.expiresAt !== undefined) {
     if (Date.parse(req.expiresAt) <= now.getTime()) {
       throw new UniError('bad_request', `field "expiresAt" (${req.expiresAt}) is in the past`);

@@ -1,0 +1,119 @@
+/**
+ * One test per kind of bad publish: each asserts the status, the words of the message (which
+ * name the entry or field at fault) and that the registry stored nothing of it.
+ */
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { buildTar, gzipTar, packageEntries, programForOtherArch, type TarEntry } from '../helpers/archive.js';
+import { call, expectError, putDeclaringLength } from '../helpers/http.js';
+import { makeToken } from './suite-auth.js';
+import type { DeploymentRef } from './suite.js';
+
+const TOP = 'bad_1.0.0';
+const PATH = '/v1/packages/library/bad/1.0.0/x86_64';
+
+/** A good package of /bin/true with something wrong added or changed. */
+function withEntries(extra: TarEntry[], manifest?: Record<string, unknown>): Promise<Buffer> {
+  return gzipTar(packageEntries({ name: 'bad', version: '1.0.0', extra, ...(manifest ? { manifest } : {}) }));
+}
+
+function withoutManifest(replacement?: TarEntry): Promise<Buffer> {
+  const entries = packageEntries({ name: 'bad', version: '1.0.0' }).filter((e) => !e.name.endsWith('/package.manifest'));
+  return gzipTar(replacement ? [...entries, replacement] : entries);
+}
+
+interface BadCase {
+  what: string;
+  archive: () => Promise<Buffer>;
+  status: number;
+  message: RegExp;
+  path?: string;
+}
+
+const cases: BadCase[] = [
+  { what: 'path traversal', archive: () => withEntries([{ name: `${TOP}/sysroot/../../../etc/cron.d/x`, content: 'x' }]), status: 400, message: /archive entry "bad_1.0.0\/sysroot\/..\/..\/..\/etc\/cron.d\/x" contains ".."/ },
+  { what: 'an absolute path', archive: () => withEntries([{ name: '/etc/passwd', content: 'root' }]), status: 400, message: /archive entry "\/etc\/passwd" has an absolute path/ },
+  {
+    what: 'a link escaping sysroot',
+    archive: () => withEntries([{ name: `${TOP}/sysroot/etc/shadow`, type: 'symlink', linkname: '../../../../etc/shadow' }]),
+    status: 400,
+    message: /archive entry "bad_1.0.0\/sysroot\/etc\/shadow" is a symbolic link to "..\/..\/..\/..\/etc\/shadow", which escapes the top folder/,
+  },
+  { what: 'a hard link', archive: () => withEntries([{ name: `${TOP}/sysroot/usr/bin/false`, type: 'link', linkname: `${TOP}/sysroot/usr/bin/true` }]), status: 400, message: /archive entry "bad_1.0.0\/sysroot\/usr\/bin\/false" is a hard link/ },
+  { what: 'a device file', archive: () => withEntries([{ name: `${TOP}/sysroot/dev/null`, type: 'character-device' }]), status: 400, message: /archive entry "bad_1.0.0\/sysroot\/dev\/null" is a character-device; only folders, regular files and symbolic links are allowed/ },
+  { what: 'a missing manifest', archive: () => withoutManifest(), status: 400, message: /archive has no bad_1.0.0\/package.manifest/ },
+  { what: 'a manifest that is not JSON', archive: () => withoutManifest({ name: `${TOP}/package.manifest`, content: '{"Version": ' }), status: 400, message: /bad_1.0.0\/package.manifest is not valid JSON/ },
+  { what: 'a manifest against the schema', archive: () => withEntries([], { Args: 'true' }), status: 400, message: /package.manifest: field \/Args must be array/ },
+  { what: 'an unknown manifest field', archive: () => withEntries([], { Colour: 'red' }), status: 400, message: /package.manifest: the document has an unknown field "Colour"/ },
+  { what: 'a Name that differs from the URL', archive: () => withEntries([], { Name: 'other' }), status: 400, message: /package.manifest: field \/Name is "other" but the archive is published as "bad"/ },
+  { what: 'a Version that differs from the URL', archive: () => withEntries([], { Version: '1.0.1' }), status: 400, message: /package.manifest: field \/Version is "1.0.1" but the archive is published as version 1.0.0/ },
+  {
+    what: 'a top folder that differs from the URL',
+    archive: async () => gzipTar(packageEntries({ name: 'bad', version: '1.0.0' }).map((e) => ({ ...e, name: e.name.replace(TOP, 'good_1.0.0') }))),
+    status: 400,
+    message: /archive's top folder is "good_1.0.0\/" but must be "bad_1.0.0\/"/,
+  },
+  {
+    what: 'a Program for another CPU',
+    archive: () => gzipTar(packageEntries({ name: 'bad', version: '1.0.0', programBytes: programForOtherArch() })),
+    status: 400,
+    message: /field \/Program "\/usr\/bin\/true" \(bad_1.0.0\/sysroot\/usr\/bin\/true\) is an ELF for aarch64 but the archive is published for x86_64/,
+  },
+  { what: 'a truncated gzip', archive: async () => (await withEntries([])).subarray(0, 300_000), status: 400, message: /archive is not a well-formed gzip file: .*truncated/ },
+  {
+    what: 'a gzip bomb',
+    archive: async () =>
+      gzipSync(
+        await buildTar([
+          { name: `${TOP}/package.manifest`, content: JSON.stringify({ Version: '1.0.0' }) },
+          { name: `${TOP}/sysroot/zeros`, content: Buffer.alloc(64 * 1024 * 1024) },
+        ]),
+        { level: 9 },
+      ),
+    status: 413,
+    message: /archive expands more than 200 times its compressed size/,
+  },
+  { what: 'a bad package name', archive: () => withEntries([]), path: '/v1/packages/library/Bad!/1.0.0/x86_64', status: 400, message: /invalid package name "Bad!"/ },
+  { what: 'a bad version', archive: () => withEntries([]), path: '/v1/packages/library/bad/1.x/x86_64', status: 400, message: /invalid version "1.x": it must be a semantic version/ },
+  { what: 'an unknown architecture', archive: () => withEntries([]), path: '/v1/packages/library/bad/1.0.0/sparc', status: 400, message: /unknown architecture "sparc"/ },
+];
+
+export function defineBadInputTests(dep: DeploymentRef): void {
+  describe('refused publishes store nothing', () => {
+    for (const c of cases) {
+      it(`refuses ${c.what}`, async () => {
+        const body = await c.archive();
+        const before = await dep().snapshot();
+        const r = await call(dep().baseUrl, 'PUT', c.path ?? PATH, { token: dep().adminToken, body });
+        expectError(r, c.status, c.message);
+        expect(await dep().snapshot()).toEqual(before);
+      });
+    }
+
+    it('refuses a body over the limit from its Content-Length, with 413', async () => {
+      const before = await dep().snapshot();
+      const r = await putDeclaringLength(dep().baseUrl, PATH, dep().adminToken, 3 * 1024 ** 3, Buffer.alloc(1024));
+      expect(r.status).toBe(413);
+      expect(JSON.parse(r.body).error.message).toMatch(/archive is larger than the limit of \d+ bytes/);
+      expect(await dep().snapshot()).toEqual(before);
+    });
+
+    it('refuses a publish without a token (401) and outside the token\'s namespace (403)', async () => {
+      const body = await withEntries([]);
+      const acme = await makeToken(dep, { scopes: ['publish'], namespace: 'acme-only' });
+      const before = await dep().snapshot();
+      expectError(await call(dep().baseUrl, 'PUT', '/v1/packages/acme-only/bad/1.0.0/x86_64', { body }), 401, /publishing needs a token/, 'unauthorized');
+      expectError(
+        await call(dep().baseUrl, 'PUT', '/v1/packages/elsewhere/bad/1.0.0/x86_64', { token: acme.token, body }),
+        403,
+        new RegExp(`token ${acme.id} may publish only in namespace "acme-only", not "elsewhere"`),
+        'forbidden',
+      );
+      const reader = await makeToken(dep, { scopes: ['read'], namespace: 'acme-only' });
+      const beforeReader = await dep().snapshot();
+      expectError(await call(dep().baseUrl, 'PUT', '/v1/packages/acme-only/bad/1.0.0/x86_64', { token: reader.token, body }), 403, /lacks the publish scope/);
+      expect(await dep().snapshot()).toEqual(beforeReader);
+      expect(before).not.toEqual(beforeReader);
+    });
+  });
+}

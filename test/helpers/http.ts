@@ -1,0 +1,70 @@
+/** A small HTTP client for tests: JSON in and out, bearer tokens, error-shape checks. */
+import { request } from 'node:http';
+import { expect } from 'vitest';
+import { validateWith } from '../../schemas/validate.js';
+import errorSchema from '../../schemas/error.schema.json' with { type: 'json' };
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+  json<T = any>(): T;
+}
+
+export interface CallOptions {
+  token?: string;
+  headers?: Record<string, string>;
+  body?: Buffer | string | object;
+}
+
+export async function call(baseUrl: string, method: string, path: string, opts: CallOptions = {}): Promise<Reply> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
+  let body: BodyInit | undefined;
+  if (Buffer.isBuffer(opts.body)) body = new Uint8Array(opts.body);
+  else if (typeof opts.body === 'string') body = opts.body;
+  else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] = 'application/json';
+  }
+  const res = await fetch(baseUrl + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const buf = Buffer.from(await res.arrayBuffer());
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: buf,
+    json: () => JSON.parse(buf.toString('utf8')),
+  };
+}
+
+/** Asserts an error answer: its status, the documented shape, and words of its message. */
+export function expectError(reply: Reply, status: number, message: RegExp, code?: string): void {
+  const text = reply.body.toString('utf8');
+  expect(reply.status, text).toBe(status);
+  const doc = validateWith<{ error: { code: string; message: string } }>(errorSchema, JSON.parse(text), 'error');
+  expect(doc.error.message).toMatch(message);
+  if (code !== undefined) expect(doc.error.code).toBe(code);
+}
+
+/**
+ * A PUT that declares a Content-Length larger than what it sends: fetch cannot lie about the
+ * length, so this goes through node:http. Resolves with the status once the server answers.
+ */
+export function putDeclaringLength(baseUrl: string, path: string, token: string, declared: number, sent: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(baseUrl + path, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-length': String(declared) },
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body });
+        req.destroy();
+      });
+    });
+    req.on('error', reject);
+    req.write(sent);
+  });
+}
