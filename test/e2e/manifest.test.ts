@@ -84,6 +84,7 @@ interface JsonNode {
   type: string;
   host?: string;
   sha256?: string;
+  mode?: string;
   children?: Record<string, JsonNode>;
 }
 
@@ -135,6 +136,9 @@ describe('uni manifest against a real registry', () => {
       expect(createHash('sha256').update(readFileSync(node.host!)).digest('hex'), path).toBe(node.sha256);
     }
     expect(all.get('/usr/lib/libgreet.so.1')!.host).toContain(cacheHome);
+    // The archive's modes, not those of the cache's read-only copies.
+    expect(all.get('/usr/bin/greeter')).toMatchObject({ mode: '0755' });
+    expect(all.get('/usr/lib/libgreet.so.1')).toMatchObject({ mode: '0644' });
 
     const nanos = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '--offline'], cacheHome);
     expect(nanos.code).toBe(0);
