@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { readArchive } from '../../schemas/archive/read.js';
 import { UniError } from '../../schemas/errors.js';
 import type { Arch } from '../../schemas/names.js';
 import { archivePath, digestHex, lockPath, treePath, type CacheLayout } from '../cache/layout.js';
@@ -133,6 +132,8 @@ async function extract(layout: CacheLayout, req: ArtifactRequest, source: AsyncI
     }
     mkdirSync(layout.trees, { recursive: true });
     writer = new TreeWriter(tmpTree);
+    // Loaded here, not at start: it brings ajv and the manifest schema, which a warm get never needs.
+    const { readArchive } = await import('../../schemas/archive/read.js');
     const contents = await readArchive(tee(), { visitor: writer });
     const got = `sha256:${hash.digest('hex')}`;
     if (got !== req.digest) {

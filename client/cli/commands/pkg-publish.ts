@@ -1,6 +1,5 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readArchive } from '../../../schemas/archive/read.js';
 import { UniError } from '../../../schemas/errors.js';
 import { checkNamePart, normalizeVersion, parseArch, parseSpec, type Arch } from '../../../schemas/names.js';
 import { hostArch } from '../../arch.js';
@@ -26,6 +25,7 @@ async function describeArchive(path: string, archOverride?: string): Promise<{ n
   if (st.isDirectory()) {
     throw new UniError('usage', `${path} is a folder; pack it into a .tar.gz first (uni pkg pack), then publish the archive`);
   }
+  const { readArchive } = await import('../../../schemas/archive/read.js');
   const contents = await readArchive(createReadStream(path, { highWaterMark: 1 << 20 }));
   const m = contents.manifest;
   const name = m.Name ?? contents.topFolder.replace(/_[^_]*$/, '');

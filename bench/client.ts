@@ -1,0 +1,168 @@
+/**
+ * `npm run bench:client`: the client's figures beside their practical floors, in one run.
+ *
+ *   warm get    `uni pkg get` with everything cached and fresh   vs `node -e 0` (target <= 3x)
+ *   cold get    `uni pkg get` of a 100 MB package over loopback  vs `curl -s URL | tar xz` (target <= 1.5x)
+ *   extraction  the client's extraction alone                    vs `tar xzf` (target >= 0.6x its speed)
+ *
+ * The registry runs in this process on loopback; every measured command is a subprocess, so
+ * both sides pay their process start. Medians of alternating runs; not pass/fail.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serverConfig } from '../server/config.js';
+import { listen, openNodeRegistry } from '../server/node.js';
+import { writePackage } from './client-fixtures.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const UNI = join(ROOT, 'bin', 'uni.js');
+const EXTRACT_ONE = join(ROOT, 'dist', 'bench', 'client-extract-one.js');
+const TOKEN = 'bench-admin-token-0123456789abcdef';
+const RUNS = { warm: 15, cold: 5, extract: 5 };
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code === 0) resolve(ms);
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`));
+    });
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function removeAll(path: string): void {
+  const walk = (p: string): void => {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) return;
+    chmodSync(p, 0o755);
+    for (const n of readdirSync(p)) walk(join(p, n));
+  };
+  walk(path);
+  rmSync(path, { recursive: true, force: true });
+}
+
+async function publish(url: string, name: string, file: string): Promise<string> {
+  const [, short, version] = /^.*\/(.+)_(.+)\.tar\.gz$/.exec(file)!;
+  const res = await fetch(`${url}/v1/packages/library/${short}/${version}/x86_64`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${TOKEN}` },
+    body: readFileSync(file),
+  });
+  const body = (await res.json()) as { digest?: string };
+  if (!res.ok || !body.digest) throw new Error(`publish ${name}: ${res.status} ${JSON.stringify(body)}`);
+  return body.digest;
+}
+
+interface Row {
+  what: string;
+  ours: number;
+  peer: number;
+  peerName: string;
+  /** ours/peer for times; for extraction, peer/ours (a speed ratio). */
+  ratio: number;
+  target: string;
+}
+
+async function alternate(n: number, ours: () => Promise<number>, peer: () => Promise<number>): Promise<{ ours: number; peer: number }> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < n; i++) {
+    a.push(await ours());
+    b.push(await peer());
+  }
+  return { ours: median(a), peer: median(b) };
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'uni-bench-'));
+  const registry = await openNodeRegistry({ dataDir: join(work, 'registry'), adminToken: TOKEN, config: serverConfig({ log: () => {} }) });
+  const server = await listen(registry, '127.0.0.1', 0);
+  try {
+    process.stderr.write('building packages...\n');
+    const small = join(work, 'small_1.0.0.tar.gz');
+    const big = join(work, 'big_1.0.0.tar.gz');
+    await writePackage(small, 'small', '1.0.0', 2, 8);
+    await writePackage(big, 'big', '1.0.0', 100, 200);
+    await publish(server.url, 'small', small);
+    const bigDigest = await publish(server.url, 'big', big);
+    const bigSize = statSync(big).size;
+    const env = (home: string): NodeJS.ProcessEnv => ({ PATH: process.env['PATH'], HOME: home, UNI_HOME: home, UNI_REGISTRY: server.url });
+    const rows: Row[] = [];
+
+    process.stderr.write('warm get...\n');
+    const warmHome = join(work, 'warm');
+    await run(process.execPath, [UNI, 'pkg', 'get', 'small'], env(warmHome));
+    const warm = await alternate(
+      RUNS.warm,
+      () => run(process.execPath, [UNI, 'pkg', 'get', 'small', '--json'], env(warmHome)),
+      () => run(process.execPath, ['-e', '0']),
+    );
+    rows.push({ what: 'warm uni pkg get (ms)', ...warm, peerName: 'node -e 0', ratio: warm.ours / warm.peer, target: '<= 3x' });
+
+    process.stderr.write('cold get of 100 MB...\n');
+    let k = 0;
+    const cold = await alternate(
+      RUNS.cold,
+      async () => {
+        const home = join(work, `cold-${k++}`);
+        const ms = await run(process.execPath, [UNI, 'pkg', 'get', 'big', '--json'], env(home));
+        removeAll(home);
+        return ms;
+      },
+      async () => {
+        const dest = join(work, `curl-${k++}`);
+        mkdirSync(dest);
+        const url = `${server.url}/v1/blobs/sha256/${bigDigest.slice(7)}`;
+        const ms = await run('sh', ['-c', `curl -sf '${url}' | tar xz -C '${dest}'`]);
+        removeAll(dest);
+        return ms;
+      },
+    );
+    rows.push({ what: `cold get, ${(bigSize / 1e6).toFixed(0)} MB archive (ms)`, ...cold, peerName: 'curl | tar xz', ratio: cold.ours / cold.peer, target: '<= 1.5x' });
+
+    process.stderr.write('extraction...\n');
+    const ext = await alternate(
+      RUNS.extract,
+      async () => {
+        const dest = join(work, `ours-${k++}`);
+        const ms = await run(process.execPath, [EXTRACT_ONE, big, dest]);
+        removeAll(dest);
+        return ms;
+      },
+      async () => {
+        const dest = join(work, `tar-${k++}`);
+        mkdirSync(dest);
+        const ms = await run('tar', ['xzf', big, '-C', dest]);
+        removeAll(dest);
+        return ms;
+      },
+    );
+    rows.push({ what: 'extraction alone (ms)', ...ext, peerName: 'tar xzf', ratio: ext.peer / ext.ours, target: '>= 0.6x speed' });
+
+    const unpacked = 100 * 1024 * 1024;
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(36) : c.padStart(14))).join(' ');
+    console.log(line(['case', 'ours (median)', 'peer (median)', 'peer', 'ratio', 'target']));
+    for (const r of rows) {
+      console.log(line([r.what, r.ours.toFixed(0), r.peer.toFixed(0), r.peerName, `${r.ratio.toFixed(2)}x`, r.target]));
+    }
+    console.log(`extraction speed: ours ${(unpacked / 1e6 / (ext.ours / 1000)).toFixed(0)} MB/s, tar ${(unpacked / 1e6 / (ext.peer / 1000)).toFixed(0)} MB/s (unpacked bytes)`);
+  } finally {
+    await server.close();
+    removeAll(work);
+  }
+}
+
+await main();
