@@ -14,6 +14,7 @@ import { openSqlite, sqliteDb } from './adapters/sqlite-db.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
 import { serverConfig, type ServerConfig } from './config.js';
 import type { AppDeps } from './deps.js';
+import type { Mirror } from './mirror/config.js';
 import { systemClock, type BlobStore, type Clock } from './ports.js';
 
 /** migrations/ sits at the project root, one level above server/ (source) or two above dist/server/. */
@@ -25,6 +26,9 @@ export function migrationsDir(): string {
   throw new Error('cannot find the migrations/ folder next to the server code');
 }
 
+/** Staged uploads older than this are leftovers of a killed process. */
+const STALE_STAGED_MS = 60 * 60 * 1000;
+
 export interface NodeRegistryOptions {
   dataDir: string;
   config?: ServerConfig;
@@ -32,6 +36,8 @@ export interface NodeRegistryOptions {
   /** Defaults to a folder under dataDir; `uni serve --blobs` passes another store. */
   blobs?: BlobStore;
   adminToken?: string;
+  /** Makes the registry a mirror of an upstream (docs/mirrors.md). */
+  mirror?: Mirror;
 }
 
 export interface NodeRegistry {
@@ -46,13 +52,20 @@ export async function openNodeRegistry(opts: NodeRegistryOptions): Promise<NodeR
   mkdirSync(opts.dataDir, { recursive: true });
   const sqlite = openSqlite(join(opts.dataDir, 'registry.sqlite'));
   applyMigrations(sqlite, migrationsDir());
-  const db = sqliteDb(sqlite);
   const clock = opts.clock ?? systemClock;
+  const db = sqliteDb(sqlite);
+  let blobs = opts.blobs;
+  if (blobs === undefined) {
+    const folder = fsBlobStore(join(opts.dataDir, 'blobs'));
+    await folder.sweepStaged(STALE_STAGED_MS, clock.now());
+    blobs = folder;
+  }
   const deps: AppDeps = {
     db,
-    blobs: opts.blobs ?? fsBlobStore(join(opts.dataDir, 'blobs')),
+    blobs,
     clock,
     config: opts.config ?? serverConfig(),
+    ...(opts.mirror ? { mirror: opts.mirror } : {}),
   };
   const { generated } = await bootstrapAdmin(db, clock, opts.adminToken);
   return {

@@ -34,6 +34,11 @@ async function unlinkQuietly(path: string): Promise<void> {
 export interface FsBlobStore extends BlobStore {
   /** Every key present, committed (`sha256/ab/<hex>`) or staged (`tmp/<name>`): for tests and ops. */
   list(): Promise<string[]>;
+  /**
+   * Removes staged bodies untouched for `olderThanMs`: what a killed process left behind.
+   * An upload in progress writes at least every MiB, so its file stays young.
+   */
+  sweepStaged(olderThanMs: number, now: Date): Promise<number>;
 }
 
 export function fsBlobStore(root: string): FsBlobStore {
@@ -133,6 +138,18 @@ export function fsBlobStore(root: string): FsBlobStore {
 
     async delete(digest) {
       await unlinkQuietly(blobPath(digest));
+    },
+
+    async sweepStaged(olderThanMs, now) {
+      let removed = 0;
+      for (const name of await readdir(tmpDir)) {
+        const info = await stat(join(tmpDir, name)).catch(() => null);
+        if (info && now.getTime() - info.mtimeMs > olderThanMs) {
+          await unlinkQuietly(join(tmpDir, name));
+          removed += 1;
+        }
+      }
+      return removed;
     },
 
     async list() {
