@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressModule from 'cli-progress';
 
 /** What long work reports; the CLI shows it as a bar on a terminal, and nothing in a pipe. */
 export interface Progress {
@@ -25,6 +26,8 @@ export function formatBytes(n: number): string {
 /** A bar of bytes, rate and packages on `stream`, or silence when it is not a terminal. */
 export function createProgress(stream: NodeJS.WriteStream, packages: number, now: () => number = Date.now): Progress {
   if (!stream.isTTY) return silentProgress;
+  // Loaded only for a terminal: in pipes and scripts the bar is never drawn, so it costs nothing.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
   const bar = new cliProgress.SingleBar(
     {
       stream,
