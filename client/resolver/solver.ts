@@ -1,0 +1,216 @@
+import { UniError } from '../../schemas/errors.js';
+import type { Arch } from '../../schemas/names.js';
+import { incompatibility, isFailure, type Incompatibility } from './incompatibility.js';
+import { setFor, type Pkg } from './package.js';
+import { PartialSolution } from './partial-solution.js';
+import { explain } from './report.js';
+import type { PackageIndex } from './source.js';
+import { difference, negate, Relation, term, type Term } from './term.js';
+import { VersionSet } from './version-set.js';
+
+export interface SolveStats {
+  decisions: number;
+  conflicts: number;
+}
+
+const NONE = 0;
+const CONFLICT = 1;
+
+/**
+ * PubGrub as in pub's version_solver.dart and pubgrub-rs: unit propagation over the
+ * incompatibilities of changed packages, conflict-driven learning with backjumping, and a
+ * decision on the package with the fewest candidates left, at its locked or newest version.
+ */
+export class Solver {
+  private readonly solution = new PartialSolution();
+  private readonly incompatibilities: Incompatibility[][] = [];
+  private readonly excluded = new Set<Pkg>();
+  readonly stats: SolveStats = { decisions: 0, conflicts: 0 };
+
+  constructor(
+    private readonly index: PackageIndex,
+    private readonly arch: Arch,
+  ) {}
+
+  async solve(): Promise<Map<Pkg, string>> {
+    const root = this.index.root;
+    this.add(incompatibility([term(root, false, VersionSet.of(2, [0]))], { kind: 'root' }));
+    let next: Pkg | null = root;
+    while (next !== null) {
+      this.propagate(next);
+      next = await this.choose();
+    }
+    const out = new Map<Pkg, string>();
+    for (const pkg of this.solution.positive.keys()) {
+      if (!pkg.isRoot) out.set(pkg, pkg.versions[this.solution.decidedVersion(pkg)]!);
+    }
+    return out;
+  }
+
+  private add(inc: Incompatibility): void {
+    for (const t of inc.terms) (this.incompatibilities[t.pkg.id] ??= []).push(inc);
+  }
+
+  private propagate(start: Pkg): void {
+    const changed = new Set<Pkg>([start]);
+    while (changed.size > 0) {
+      const pkg: Pkg = changed.values().next().value!;
+      changed.delete(pkg);
+      const list = this.incompatibilities[pkg.id] ?? [];
+      // Newest first: learned incompatibilities are the most likely to bite (pub does the same).
+      for (let i = list.length - 1; i >= 0; i--) {
+        const inc = list[i]!;
+        const result = this.propagateOne(inc);
+        if (result === CONFLICT) {
+          const rootCause = this.resolveConflict(inc);
+          changed.clear();
+          const derived = this.propagateOne(rootCause);
+          if (typeof derived === 'object') changed.add(derived);
+          break;
+        }
+        if (typeof result === 'object') changed.add(result);
+      }
+    }
+  }
+
+  /** Derives the one undecided term's negation, or reports a conflict when all terms hold. */
+  private propagateOne(inc: Incompatibility): Pkg | typeof NONE | typeof CONFLICT {
+    let unsatisfied: Term | undefined;
+    for (const t of inc.terms) {
+      const rel = this.solution.relation(t);
+      if (rel === Relation.Contradicted) return NONE;
+      if (rel === Relation.Inconclusive) {
+        if (unsatisfied) return NONE;
+        unsatisfied = t;
+      }
+    }
+    if (!unsatisfied) return CONFLICT;
+    this.solution.derive(negate(unsatisfied), inc);
+    return unsatisfied.pkg;
+  }
+
+  private resolveConflict(start: Incompatibility): Incompatibility {
+    this.stats.conflicts++;
+    let inc = start;
+    let learned = false;
+    while (!isFailure(inc)) {
+      let mostRecentTerm: Term | undefined;
+      let mostRecent: ReturnType<PartialSolution['satisfier']> | undefined;
+      let diff: Term | undefined;
+      let previousLevel = 1;
+      for (const t of inc.terms) {
+        const satisfier = this.solution.satisfier(t);
+        if (!mostRecent) {
+          mostRecentTerm = t;
+          mostRecent = satisfier;
+        } else if (mostRecent.index < satisfier.index) {
+          previousLevel = Math.max(previousLevel, mostRecent.decisionLevel);
+          mostRecentTerm = t;
+          mostRecent = satisfier;
+          diff = undefined;
+        } else {
+          previousLevel = Math.max(previousLevel, satisfier.decisionLevel);
+        }
+        if (mostRecentTerm === t) {
+          // The satisfier may allow more than the term; the excess must be ruled out by an
+          // earlier assignment, whose level bounds how far we may jump back.
+          const d = difference(mostRecent.term, t);
+          diff = d.positive && d.set.isEmpty() ? undefined : d;
+          if (diff) previousLevel = Math.max(previousLevel, this.solution.satisfier(negate(diff)).decisionLevel);
+        }
+      }
+      if (previousLevel < mostRecent!.decisionLevel || mostRecent!.cause === null) {
+        this.solution.backtrack(previousLevel);
+        if (learned) this.add(inc);
+        return inc;
+      }
+      const cause = mostRecent!.cause;
+      const terms = inc.terms.filter((t) => t !== mostRecentTerm);
+      for (const t of cause.terms) if (t.pkg !== mostRecent!.term.pkg) terms.push(t);
+      if (diff) terms.push(negate(diff));
+      inc = incompatibility(terms, { kind: 'conflict', conflict: inc, other: cause });
+      learned = true;
+    }
+    throw new UniError('unsatisfiable', explain(inc, this.arch));
+  }
+
+  private async choose(): Promise<Pkg | null> {
+    let best: Pkg | undefined;
+    let bestTerm: Term | undefined;
+    let bestCount = Infinity;
+    for (const [pkg, t] of this.solution.positive) {
+      if (this.solution.decidedVersion(pkg) >= 0) continue;
+      const count = pkg.locked >= 0 && t.set.has(pkg.locked) && pkg.allowed.has(pkg.locked) ? 1 : t.set.intersect(pkg.allowed).count();
+      if (count < bestCount) {
+        best = pkg;
+        bestTerm = t;
+        bestCount = count;
+        // Nothing beats a single candidate except none, which propagation has already ruled out.
+        if (count <= 1) break;
+      }
+    }
+    if (!best || !bestTerm) return null;
+    const candidates = bestTerm.set.intersect(best.allowed);
+    const version = best.locked >= 0 && candidates.has(best.locked) ? best.locked : candidates.highest();
+    if (version < 0) {
+      this.add(incompatibility([bestTerm], { kind: 'noVersions' }));
+      return best;
+    }
+    let conflict = false;
+    for (const inc of await this.dependencies(best, version)) {
+      this.add(inc);
+      conflict ||= inc.terms.every((t) => t.pkg === best || this.solution.satisfies(t));
+    }
+    if (!conflict) {
+      this.solution.decide(best, version);
+      this.stats.decisions++;
+    }
+    return best;
+  }
+
+  /**
+   * One incompatibility per dependency of `pkg` at `version`, covering every adjacent version
+   * with the same requirement on that dependency (pub's merging), skipping what earlier calls
+   * already covered. A newly loaded dependency brings the incompatibilities that rule out its
+   * versions for this architecture or yanked.
+   */
+  private async dependencies(pkg: Pkg, version: number): Promise<Incompatibility[]> {
+    const deps = pkg.deps[version]!.filter(([name]) => !pkg.listed.get(name)?.has(version));
+    const targets = await this.index.loadAll(deps.map(([name]) => name));
+    for (const target of targets) this.addExclusions(target);
+    const out: Incompatibility[] = [];
+    const who = pkg.isRoot ? pkg.name : `${pkg.name} ${pkg.versions[version]}`;
+    deps.forEach(([name, range], k) => {
+      const run = sameDependencyRun(pkg, version, name, range);
+      const listed = pkg.listed.get(name);
+      pkg.listed.set(name, listed ? listed.union(run) : run);
+      const depender = term(pkg, true, run);
+      const target = targets[k]!;
+      const set = setFor(target, range, who);
+      if (set.isEmpty()) {
+        const missing = { kind: 'missing' as const, dependency: name, range };
+        out.push(incompatibility([depender], target.notFound ? { ...missing, notFound: target.notFound } : missing));
+      } else {
+        out.push(incompatibility([depender, term(target, false, set, range)], { kind: 'dependency' }));
+      }
+    });
+    return out;
+  }
+
+  private addExclusions(pkg: Pkg): void {
+    if (this.excluded.has(pkg)) return;
+    this.excluded.add(pkg);
+    if (!pkg.noArch.isEmpty()) this.add(incompatibility([term(pkg, true, pkg.noArch)], { kind: 'arch', arch: this.arch }));
+    if (!pkg.yanked.isEmpty()) this.add(incompatibility([term(pkg, true, pkg.yanked)], { kind: 'yanked' }));
+  }
+}
+
+/** The versions around `version` that require `name` with the very same range. */
+function sameDependencyRun(pkg: Pkg, version: number, name: string, range: string): VersionSet {
+  const same = (i: number): boolean => pkg.deps[i]!.some(([n, r]) => n === name && r === range);
+  let lo = version;
+  while (lo > 0 && same(lo - 1)) lo--;
+  let hi = version;
+  while (hi < pkg.versions.length - 1 && same(hi + 1)) hi++;
+  return VersionSet.range(pkg.versions.length, lo, hi);
+}

@@ -1,0 +1,156 @@
+import semver from 'semver';
+import { isUniError, UniError } from '../../schemas/errors.js';
+import type { Arch } from '../../schemas/names.js';
+import type { PackageSource, PackageVersionInfo } from '../types.js';
+import type { Pkg } from './package.js';
+import { VersionSet } from './version-set.js';
+
+export interface IndexOptions {
+  source: PackageSource;
+  arch: Arch;
+  locked: Record<string, string>;
+  overrides: Record<string, string>;
+  rootName: string;
+  rootVersion: string;
+  /** The root's own requirements, overrides already applied. */
+  rootDeps: Record<string, string>;
+}
+
+/**
+ * The solver's view of a PackageSource: fetches each package once, turns its versions into a
+ * Pkg (sorted universe, candidates for the architecture, dependencies with overrides applied),
+ * and starts fetching the packages a newly seen package will likely need, so that round trips
+ * to a registry overlap instead of queueing behind the solver.
+ */
+export class PackageIndex {
+  private readonly byName = new Map<string, Pkg>();
+  private readonly pending = new Map<string, Promise<Pkg>>();
+  private readonly overridden: Set<string>;
+  private nextId = 1;
+  readonly root: Pkg;
+
+  constructor(private readonly opts: IndexOptions) {
+    this.overridden = new Set(Object.keys(opts.overrides));
+    const rootVersion = semver.valid(opts.rootVersion);
+    if (rootVersion === null) throw new UniError('bad_version', `invalid root version "${opts.rootVersion}"`);
+    const deps = depList(opts.rootDeps);
+    this.root = makePkg({
+      id: 0,
+      name: opts.rootName,
+      isRoot: true,
+      versions: [rootVersion, ''],
+      deps: [deps, []],
+      allowed: VersionSet.of(2, [0]),
+      noArch: VersionSet.empty(2),
+      yanked: VersionSet.empty(2),
+      locked: -1,
+      notFound: undefined,
+      parsed: [semver.parse(rootVersion)!],
+    });
+    this.byName.set(opts.rootName, this.root);
+    this.prefetch(deps.map(([name]) => name));
+  }
+
+  /** A package already loaded. */
+  get(name: string): Pkg | undefined {
+    return this.byName.get(name);
+  }
+
+  async load(name: string): Promise<Pkg> {
+    const known = this.byName.get(name);
+    if (known) return known;
+    let p = this.pending.get(name);
+    if (!p) {
+      p = this.fetch(name);
+      this.pending.set(name, p);
+      // Prefetches nobody awaits yet must not crash the process; the awaiting caller sees the error.
+      p.catch(() => undefined);
+    }
+    return p;
+  }
+
+  async loadAll(names: readonly string[]): Promise<Pkg[]> {
+    return Promise.all(names.map((n) => this.load(n)));
+  }
+
+  private prefetch(names: Iterable<string>): void {
+    for (const n of names) if (!this.byName.has(n) && !this.pending.has(n)) void this.load(n);
+  }
+
+  private async fetch(name: string): Promise<Pkg> {
+    let infos: PackageVersionInfo[];
+    let notFound: string | undefined;
+    try {
+      infos = await this.opts.source.versions(name);
+    } catch (e) {
+      if (!isUniError(e) || e.code !== 'not_found') throw e;
+      infos = [];
+      notFound = e.message;
+    }
+    const pkg = this.build(name, infos, notFound);
+    this.byName.set(name, pkg);
+    this.pending.delete(name);
+    // The newest candidate and the locked version are the ones the solver tries first.
+    const best = pkg.locked >= 0 && pkg.allowed.has(pkg.locked) ? pkg.locked : pkg.allowed.highest();
+    if (best >= 0) this.prefetch(pkg.deps[best]!.map(([n]) => n));
+    return pkg;
+  }
+
+  private build(name: string, infos: PackageVersionInfo[], notFound: string | undefined): Pkg {
+    const entries = infos.map((info) => {
+      const v = semver.parse(info.version);
+      if (v === null) throw new UniError('bad_version', `${name} lists an invalid version "${info.version}"`);
+      return { v, info };
+    });
+    entries.sort((a, b) => a.v.compare(b.v));
+    for (let i = 1; i < entries.length; i++) {
+      if (entries[i - 1]!.v.compare(entries[i]!.v) === 0) {
+        throw new UniError('bad_version', `${name} lists version ${entries[i]!.v.version} twice`);
+      }
+    }
+    const n = entries.length;
+    const lockedVersion = this.opts.locked[name];
+    const locked = lockedVersion === undefined ? -1 : entries.findIndex((e) => e.v.version === semver.valid(lockedVersion));
+    const allowed: number[] = [];
+    const noArch: number[] = [];
+    const yanked: number[] = [];
+    entries.forEach((e, i) => {
+      if (!e.info.arches.includes(this.opts.arch)) noArch.push(i);
+      else if (e.info.yanked && i !== locked) yanked.push(i);
+      else allowed.push(i);
+    });
+    const deps = entries.map((e) => this.dependenciesOf(e.info.dependencies, name));
+    return makePkg({
+      id: this.nextId++,
+      name,
+      isRoot: false,
+      versions: entries.map((e) => e.v.version),
+      deps,
+      allowed: VersionSet.of(n, allowed),
+      noArch: VersionSet.of(n, noArch),
+      yanked: VersionSet.of(n, yanked),
+      locked,
+      notFound,
+      parsed: entries.map((e) => e.v),
+    });
+  }
+
+  /**
+   * An override replaces every other constraint on its package, so other packages' ranges on
+   * it are dropped (the root carries the override); an overridden package's own requirements
+   * on the root are dropped too, as pub does.
+   */
+  private dependenciesOf(deps: Record<string, string>, owner: string): Array<readonly [string, string]> {
+    const out = depList(deps).filter(([dep]) => !this.overridden.has(dep));
+    return this.overridden.has(owner) ? out.filter(([dep]) => dep !== this.opts.rootName) : out;
+  }
+}
+
+/** In the order they were written, as pub does: explanations then list them in that order too. */
+function depList(deps: Record<string, string>): Array<readonly [string, string]> {
+  return Object.entries(deps);
+}
+
+function makePkg(fields: Omit<Pkg, 'rangeSets' | 'listed'>): Pkg {
+  return { ...fields, rangeSets: new Map(), listed: new Map() };
+}
