@@ -9,6 +9,7 @@ import type { AppDeps, AppEnv } from './deps.js';
 import { blobRoutes } from './routes/blobs.js';
 import { changesRoutes } from './routes/changes.js';
 import { healthRoutes } from './routes/health.js';
+import { installMirror } from './mirror/hooks.js';
 import { packageRoutes } from './routes/packages.js';
 import { publishRoutes } from './routes/publish.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -29,6 +30,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('principal', await authenticate(deps.db, deps.clock, c.req.header('authorization')));
     await next();
   });
+
+  if (deps.mirror) installMirror(app, deps, deps.mirror);
 
   app.route('/', healthRoutes(deps));
   app.route('/', packageRoutes(deps));

@@ -1,5 +1,6 @@
 import type { Principal } from './auth/access.js';
 import type { ServerConfig } from './config.js';
+import type { Mirror } from './mirror/config.js';
 import type { BlobStore, Clock, Db } from './ports.js';
 
 /** Everything the app is built from; the entry file (Node or Workers) supplies it. */
@@ -8,6 +9,8 @@ export interface AppDeps {
   blobs: BlobStore;
   clock: Clock;
   config: ServerConfig;
+  /** Set when this registry mirrors an upstream (docs/mirrors.md). */
+  mirror?: Mirror;
 }
 
 export type AppEnv = { Variables: { principal: Principal | null } };

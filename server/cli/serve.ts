@@ -3,8 +3,9 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { serverConfig } from '../config.js';
 import { listen, openNodeRegistry } from '../node.js';
+import { describeMirror, mirrorFromServeOptions, startFollowing, type MirrorServeOptions } from './mirror.js';
 
-export interface ServeOptions {
+export interface ServeOptions extends MirrorServeOptions {
   host: string;
   port: number;
   data: string;
@@ -33,6 +34,7 @@ export function serveCommand(): Command {
 
 export async function runServe(opts: ServeOptions): Promise<void> {
   const dataDir = resolve(opts.data);
+  const mirror = mirrorFromServeOptions(opts);
   const log = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
@@ -40,14 +42,17 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     dataDir,
     config: serverConfig({ log, ...(opts.maxBody !== undefined ? { maxBodyBytes: opts.maxBody } : {}) }),
     adminToken: process.env['UNI_ADMIN_TOKEN'],
+    ...(mirror ? { mirror } : {}),
   });
   const listening = await listen(registry, opts.host, opts.port);
   log(`uni registry listening on ${listening.url} (data: ${dataDir})`);
+  if (mirror) log(describeMirror(mirror));
+  const following = startFollowing(registry.deps, opts);
   if (registry.generatedAdminToken !== undefined) {
     log(`admin token, shown this once (keep it): ${registry.generatedAdminToken}`);
   }
   const stop = (): void => {
-    void listening.close().then(() => process.exit(0));
+    void (following?.stop() ?? Promise.resolve()).then(() => listening.close()).then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -9,6 +9,7 @@ import { archParam, intParam, matchesIfNoneMatch, notFound, packageTarget, stron
 import { findArtifact, listArtifactSummaries, listVersions } from '../store/packages.js';
 import { archesOf, ftsQuery, searchPackages, versionsOf } from '../store/search.js';
 import { visiblePackage } from './visible.js';
+import { isMirrored } from '../mirror/config.js';
 
 interface Cursor {
   offset?: number;
@@ -68,6 +69,8 @@ export function packageRoutes(deps: AppDeps): Hono<AppEnv> {
       latest: latestOf(versions.filter((v) => v.package === r.name)),
       arches: arches.filter((a) => a.package === r.name).map((a) => a.arch),
       private: r.private === 1,
+      // Which results this registry holds itself and which it caches from its upstream.
+      source: deps.mirror && isMirrored(deps.mirror.config, r.namespace) ? 'mirror' : 'local',
     }));
     const more = rows.length > limit;
     const next = !more

@@ -1,0 +1,160 @@
+/**
+ * The mirror's command line: the options `uni serve` takes to become a mirror (--upstream,
+ * --mirror, --max-age, --offline, --follow ...) and `uni mirror sync`.
+ */
+import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { UniError } from '../../schemas/errors.js';
+import { parseArch, type Arch } from '../../schemas/names.js';
+import { fsBlobStore } from '../adapters/fs-blob-store.js';
+import { applyMigrations } from '../adapters/sqlite-migrate.js';
+import { openSqlite, sqliteDb } from '../adapters/sqlite-db.js';
+import type { AppDeps } from '../deps.js';
+import { mirrorConfig, parseDuration, parseRegistryUrl, type Mirror } from '../mirror/config.js';
+import { followUpstream, type Following } from '../mirror/follow.js';
+import { syncFeed } from '../mirror/sync.js';
+import { upstreamClient } from '../mirror/upstream.js';
+import { migrationsDir } from '../node.js';
+import { systemClock } from '../ports.js';
+import { syncProgress } from './mirror-progress.js';
+
+export interface MirrorServeOptions {
+  upstream?: string;
+  upstreamToken?: string;
+  mirror?: string[];
+  maxAge?: number;
+  upstreamBackoff?: number;
+  upstreamTimeout?: number;
+  offline?: boolean;
+  follow?: boolean;
+  interval: number;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function durationArg(what: string) {
+  return (value: string): number => {
+    try {
+      return parseDuration(value, what);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
+}
+
+export function addMirrorServeOptions(cmd: Command): Command {
+  return cmd
+    .option('--upstream <url>', 'mirror this registry: read mirrored namespaces from it')
+    .addOption(new Option('--upstream-token <token>', 'token for the upstream (reaches its private packages)').env('UNI_UPSTREAM_TOKEN'))
+    .option('--mirror <namespace>', 'a namespace read from the upstream (repeatable; default: library)', collect)
+    .option('--max-age <duration>', 'revalidate a cached package document older than this', durationArg('--max-age'))
+    .option('--upstream-backoff <duration>', 'after an upstream failure, wait this long before asking it again', durationArg('--upstream-backoff'))
+    .option('--upstream-timeout <duration>', 'give up on an upstream request after this long', durationArg('--upstream-timeout'))
+    .option('--offline', 'serve only what is cached; never contact the upstream')
+    .option('--follow', "apply the upstream's change feed in the background (a read replica)")
+    .option('--interval <duration>', 'how often --follow polls the feed', durationArg('--interval'), 30_000);
+}
+
+/** The mirror `uni serve` was asked to be, or undefined for a plain registry. */
+export function mirrorFromServeOptions(opts: MirrorServeOptions): Mirror | undefined {
+  if (opts.upstream === undefined) {
+    const stray = (['upstreamToken', 'mirror', 'maxAge', 'upstreamBackoff', 'upstreamTimeout', 'offline', 'follow'] as const).find(
+      (k) => opts[k] !== undefined && !(k === 'upstreamToken' && process.env['UNI_UPSTREAM_TOKEN'] === opts[k]),
+    );
+    if (stray) throw new UniError('bad_config', `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --upstream <url>`);
+    return undefined;
+  }
+  if (opts.offline && opts.follow) throw new UniError('bad_config', '--follow and --offline exclude each other: an offline mirror never contacts the upstream');
+  return {
+    config: mirrorConfig({
+      upstream: opts.upstream,
+      ...(opts.upstreamToken !== undefined ? { token: opts.upstreamToken } : {}),
+      ...(opts.mirror !== undefined ? { namespaces: opts.mirror } : {}),
+      ...(opts.maxAge !== undefined ? { maxAgeMs: opts.maxAge } : {}),
+      ...(opts.upstreamBackoff !== undefined ? { backoffMs: opts.upstreamBackoff } : {}),
+      ...(opts.upstreamTimeout !== undefined ? { timeoutMs: opts.upstreamTimeout } : {}),
+      offline: opts.offline ?? false,
+    }),
+    fetch: globalThis.fetch,
+  };
+}
+
+export function describeMirror(mirror: Mirror): string {
+  const c = mirror.config;
+  return `mirroring ${c.namespaces.join(', ')} from ${c.upstream}${c.offline ? ' (offline: cache only)' : ''}; every other namespace is local`;
+}
+
+export function startFollowing(deps: AppDeps, opts: MirrorServeOptions): Following | null {
+  if (!opts.follow || !deps.mirror) return null;
+  return followUpstream({ db: deps.db, blobs: deps.blobs, clock: deps.clock, mirror: deps.mirror, log: deps.config.log }, opts.interval);
+}
+
+interface SyncCliOptions {
+  from: string;
+  token?: string;
+  namespace?: string[];
+  arch?: string[];
+  to: string;
+  concurrency: number;
+  json?: boolean;
+}
+
+function intArg(what: string, min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}`);
+    }
+    return Number(value);
+  };
+}
+
+async function runSync(opts: SyncCliOptions): Promise<void> {
+  const from = parseRegistryUrl(opts.from, '--from');
+  const arches: Arch[] | null = opts.arch ? [...new Set(opts.arch.map(parseArch))] : null;
+  const dataDir = resolve(opts.to);
+  const sqlite = openSqlite(join(dataDir, 'registry.sqlite'));
+  applyMigrations(sqlite, migrationsDir());
+  const db = sqliteDb(sqlite);
+  const progress = syncProgress(process.stderr);
+  const started = performance.now();
+  try {
+    const report = await syncFeed(
+      { db, blobs: fsBlobStore(join(dataDir, 'blobs')), clock: systemClock },
+      {
+        upstream: upstreamClient({ url: from, ...(opts.token !== undefined ? { token: opts.token } : {}), fetch: globalThis.fetch, timeoutMs: 30_000 }),
+        namespaces: opts.namespace ?? null,
+        arches,
+        concurrency: opts.concurrency,
+        pageSize: 500,
+        onEvent: progress.onEvent,
+      },
+    );
+    progress.stop();
+    const seconds = (performance.now() - started) / 1000;
+    if (opts.json) process.stdout.write(`${JSON.stringify({ ...report, seconds })}\n`);
+    else {
+      process.stdout.write(
+        `synced ${report.packages} packages, ${report.blobs} blobs (${(report.bytes / 1e6).toFixed(1)} MB) from ${from} in ${seconds.toFixed(1)} s; feed position ${report.position}\n`,
+      );
+    }
+  } finally {
+    progress.stop();
+    await db.close();
+  }
+}
+
+export function mirrorCommand(): Command {
+  const mirror = new Command('mirror').description('copy packages from another registry');
+  mirror
+    .command('sync')
+    .description("copy every version of the chosen namespaces by following the origin's change feed (resumable)")
+    .requiredOption('--from <url>', 'the origin registry')
+    .addOption(new Option('--token <token>', 'token for the origin (reaches its private packages)').env('UNI_SYNC_TOKEN'))
+    .option('--namespace <namespace>', 'copy only this namespace (repeatable; default: all the origin shows)', collect)
+    .option('--arch <arch>', 'copy only this architecture (repeatable; default: all)', collect)
+    .requiredOption('--to <dir>', 'a registry data folder (registry.sqlite, blobs/); it may be served meanwhile')
+    .option('--concurrency <n>', 'downloads at once', intArg('--concurrency', 1, 64), 8)
+    .option('--json', 'print the summary as JSON')
+    .action((opts: SyncCliOptions) => runSync(opts));
+  return mirror;
+}
