@@ -175,7 +175,9 @@ export async function errorFrom(res: HttpResponse, what: string): Promise<UniErr
   let message = `${what}: the registry answered ${res.status}`;
   try {
     const body = JSON.parse((await readBody(res, 1024 * 1024)).toString('utf8')) as { error?: { code?: string; message?: string } };
-    if (body.error?.message) message = `${what}: ${body.error.message}`;
+    // The registry's messages name what they are about; prefixing `what` would say it twice.
+    const subject = what.split(/[ @]/).find((w) => w.includes('/') || w.startsWith('sha256:')) ?? what;
+    if (body.error?.message) message = body.error.message.includes(subject) ? body.error.message : `${what}: ${body.error.message}`;
     if (body.error?.code) code = body.error.code;
   } catch {
     // A proxy's HTML page or an empty body: the status alone tells the story.

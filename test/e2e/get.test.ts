@@ -103,7 +103,7 @@ describe('uni pkg get', () => {
     expect(none.stderr).not.toMatch(/\n\s+at /);
     const missing = await uni(['pkg', 'get', 'nosuchpkg'], { home: h, registry: reg.url });
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/library\/nosuchpkg/);
+    expect(missing.stderr).toBe('uni: package library/nosuchpkg not found\n');
     const usage = await uni(['pkg', 'get'], { home: h, registry: reg.url });
     expect(usage.code).toBe(2);
   });
