@@ -14,6 +14,8 @@ export function describe(inc: Incompatibility, arch: Arch): string {
       return `${terse(terms[0]!, true)} depends on ${terse(terms[1]!)}`;
     case 'missing':
       return `${terse(terms[0]!, true)} depends on ${missingTarget(cause)}`;
+    case 'self':
+      return `${terse(terms[0]!, true)} depends on ${terms[0]!.pkg.name} ${formatRange(cause.range)}, which excludes itself`;
     case 'noVersions':
       return `no versions of ${terms[0]!.pkg.name} match ${constraintOf(terms[0]!)}`;
     case 'arch':

@@ -9,6 +9,8 @@ export type Cause =
   | { kind: 'dependency' }
   /** The term's versions depend on a package range that matches nothing (or a package that does not exist). */
   | { kind: 'missing'; dependency: string; range: string; notFound?: string }
+  /** The term's versions depend on their own package at a range that excludes them. */
+  | { kind: 'self'; range: string }
   /** No candidate version is left in the term's set. */
   | { kind: 'noVersions' }
   | { kind: 'arch'; arch: Arch }

@@ -187,7 +187,11 @@ export class Solver {
       const depender = term(pkg, true, run);
       const target = targets[k]!;
       const set = setFor(target, range, who);
-      if (set.isEmpty()) {
+      if (target === pkg) {
+        // A package that requires itself: only the versions outside the range are ruled out.
+        const excluded = run.minus(set);
+        if (!excluded.isEmpty()) out.push(incompatibility([term(pkg, true, excluded)], { kind: 'self', range }));
+      } else if (set.isEmpty()) {
         const missing = { kind: 'missing' as const, dependency: name, range };
         out.push(incompatibility([depender], target.notFound ? { ...missing, notFound: target.notFound } : missing));
       } else {
