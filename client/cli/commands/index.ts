@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAuthCommands } from './auth.js';
 import { registerCacheCommands } from './cache.js';
+import { registerLockCommand } from './lock.js';
 import { registerManifestCommand } from './manifest.js';
 import { registerPkgCommands } from './pkg.js';
 import { registerPkgPublishCommands } from './pkg-publish.js';
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerTokenCommands(program);
   registerCacheCommands(program);
   registerManifestCommand(program);
+  registerLockCommand(program);
 }
