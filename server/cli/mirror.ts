@@ -5,7 +5,7 @@
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UniError } from '../../schemas/errors.js';
-import { parseArch, type Arch } from '../../schemas/names.js';
+import { checkNamePart, parseArch, type Arch } from '../../schemas/names.js';
 import { fsBlobStore } from '../adapters/fs-blob-store.js';
 import { applyMigrations } from '../adapters/sqlite-migrate.js';
 import { openSqlite, sqliteDb } from '../adapters/sqlite-db.js';
@@ -111,6 +111,7 @@ function intArg(what: string, min: number, max: number) {
 async function runSync(opts: SyncCliOptions): Promise<void> {
   const from = parseRegistryUrl(opts.from, '--from');
   const arches: Arch[] | null = opts.arch ? [...new Set(opts.arch.map(parseArch))] : null;
+  const namespaces = opts.namespace ? [...new Set(opts.namespace.map((ns) => checkNamePart(ns, 'namespace')))] : null;
   const dataDir = resolve(opts.to);
   const sqlite = openSqlite(join(dataDir, 'registry.sqlite'));
   applyMigrations(sqlite, migrationsDir());
@@ -122,7 +123,7 @@ async function runSync(opts: SyncCliOptions): Promise<void> {
       { db, blobs: fsBlobStore(join(dataDir, 'blobs')), clock: systemClock },
       {
         upstream: upstreamClient({ url: from, ...(opts.token !== undefined ? { token: opts.token } : {}), fetch: globalThis.fetch, timeoutMs: 30_000 }),
-        namespaces: opts.namespace ?? null,
+        namespaces,
         arches,
         concurrency: opts.concurrency,
         pageSize: 500,
