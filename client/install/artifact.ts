@@ -84,8 +84,9 @@ async function buildTree(ctx: ArtifactContext, req: ArtifactRequest): Promise<bo
       await extract(ctx.layout, req, createReadStream(archive, { highWaterMark: 1 << 20 }), null);
       return false;
     } catch (e) {
-      if (!(e instanceof UniError) || (e.code !== 'digest_mismatch' && e.code !== 'bad_archive')) throw e;
-      // A damaged cached archive is dropped and fetched again.
+      // These bytes passed every check when they were downloaded: any complaint now means they
+      // changed on disk, so the archive is dropped and fetched again.
+      if (!(e instanceof UniError)) throw e;
       rmSync(archive, { force: true });
       if (!ctx.client) throw new UniError('offline_miss', `the cached archive of ${label(req)} is damaged (${e.message}), and --offline forbids fetching it again`);
     }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage, programForOtherArch } from '../helpers/archive.js';
@@ -122,22 +122,39 @@ describe('uni pkg get', () => {
     expect(reg.requests.slice(before)).toEqual([]);
   });
 
-  it('fetches again a cached archive found corrupt', async () => {
+  it('fetches again a cached archive found corrupt; cache verify removes a damaged tree, which get restores', async () => {
     const h = home();
-    const first = JSON.parse((await uni(['pkg', 'get', 'redis', '--json'], { home: h, registry: reg.url })).stdout) as Got[];
+    const env = { home: h, registry: reg.url };
+    const first = JSON.parse((await uni(['pkg', 'get', 'redis', '--json'], env)).stdout) as Got[];
     const redis = first.find((p) => p.name === 'library/redis')!;
     const archive = join(h, 'archives', 'sha256', `${redis.digest.slice(7)}.tar.gz`);
-    const { chmodSync, writeFileSync } = await import('node:fs');
+    const good = readFileSync(archive);
     chmodSync(archive, 0o644);
-    writeFileSync(archive, 'garbage');
-    const verify = await uni(['cache', 'verify', '--json'], { home: h, registry: reg.url });
-    expect(JSON.parse(verify.stdout).removed).toEqual([{ kind: 'archive', digest: redis.digest, problem: expect.stringContaining('hash to sha256:') }]);
-    expect(existsSync(archive)).toBe(false);
-    // The tree is still good, so get does not need the archive; remove the tree too to force a fetch.
+    const bad = Buffer.from(good);
+    bad[Math.floor(bad.length / 2)] ^= 0xff;
+    writeFileSync(archive, bad);
+    // Without its tree, get must use the archive, find it damaged by its hash, and fetch it again.
     removeTreeOf(h, redis.digest);
-    const again = await uni(['pkg', 'get', 'redis', '--json'], { home: h, registry: reg.url });
+    let before = reg.requests.length;
+    const again = await uni(['pkg', 'get', 'redis', '--json'], env);
+    expect(again.stderr).toBe('');
     expect(again.code).toBe(0);
-    expect(readFileSync(archive).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect(reg.requests.slice(before).filter((l) => l.startsWith(`GET /v1/blobs/sha256/${redis.digest.slice(7)} 200`))).toHaveLength(1);
+    expect(readFileSync(archive).equals(good)).toBe(true);
+
+    const manifest = join(redis.path, 'package.manifest');
+    chmodSync(manifest, 0o644);
+    writeFileSync(manifest, '{}');
+    const verify = await uni(['cache', 'verify', '--json'], env);
+    expect(JSON.parse(verify.stdout).removed).toEqual([
+      { kind: 'tree', digest: redis.digest, problem: expect.stringMatching(/^package\.manifest has 2 bytes, expected \d+$/) },
+    ]);
+    before = reg.requests.length;
+    const restored = await uni(['pkg', 'get', 'redis', '--json'], env);
+    expect(restored.code).toBe(0);
+    expect(JSON.parse(readFileSync(manifest, 'utf8')).Version).toBe('7.2.4');
+    // Re-extracted from the good cached archive: no download.
+    expect(reg.requests.slice(before).filter((l) => l.startsWith('GET /v1/blobs/'))).toEqual([]);
   });
 });
 
