@@ -2,6 +2,7 @@
  * The mirror's command line: the options `uni serve` takes to become a mirror (--upstream,
  * --mirror, --max-age, --offline, --follow ...) and `uni mirror sync`.
  */
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UniError } from '../../schemas/errors.js';
@@ -113,6 +114,7 @@ async function runSync(opts: SyncCliOptions): Promise<void> {
   const arches: Arch[] | null = opts.arch ? [...new Set(opts.arch.map(parseArch))] : null;
   const namespaces = opts.namespace ? [...new Set(opts.namespace.map((ns) => checkNamePart(ns, 'namespace')))] : null;
   const dataDir = resolve(opts.to);
+  mkdirSync(dataDir, { recursive: true });
   const sqlite = openSqlite(join(dataDir, 'registry.sqlite'));
   applyMigrations(sqlite, migrationsDir());
   const db = sqliteDb(sqlite);

@@ -98,7 +98,8 @@ afterAll(async () => {
 
 describe('uni mirror sync', () => {
   it('copies every version, architecture and yank of the public namespaces; a second run copies nothing', async () => {
-    const to = dataDir();
+    // A data folder that does not exist yet is made, as `uni serve --data` does.
+    const to = join(dataDir(), 'new', 'registry');
     const run = await sync(['--to', to, '--json']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
