@@ -1,13 +1,16 @@
-import { dirname, resolve as resolvePath } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { UniError } from '../../../schemas/errors.js';
 import { parseArch, parseSpec, type Arch } from '../../../schemas/names.js';
 import { hostArch } from '../../arch.js';
 import { writeFileAtomic } from '../../cache/atomic.js';
 import { installPackages } from '../../install/index.js';
+import { buildLockfile, LOCKFILE_NAME, readLockfile, writeLockfile, type Lockfile } from '../../lockfile.js';
 import { buildImageManifest } from '../../merge/build.js';
 import { readProjectConfig, type ProjectConfig } from '../../merge/config.js';
 import { writeJsonManifest } from '../../merge/json.js';
+import { lockMisfit } from '../../merge/lock-fit.js';
 import { writeNanosManifest } from '../../merge/nanos.js';
 import { createProgress } from '../../progress.js';
 import { openSession, type Session } from '../../registry/session.js';
@@ -49,21 +52,60 @@ function withPackages(config: ProjectConfig, specs: readonly string[]): ProjectC
   return { ...config, Dependencies: dependencies };
 }
 
-/** Which version of each package the image holds, and the digest each archive must have. */
+/** A uni.lock that cannot be read is set aside, as `uni lock` does, and written anew. */
+function readPrevious(path: string): Lockfile | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return readLockfile(path);
+  } catch (e) {
+    warn(`ignoring ${path}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * Which version of each package the image holds, and the digest each archive must have:
+ * uni.lock's when it still fits the config, else a fresh resolution (preferring the locked
+ * versions), which is written to uni.lock.
+ */
 async function chooseVersions(
   config: ProjectConfig,
+  configDir: string,
   arch: Arch,
   session: Session,
-): Promise<{ solution: Record<string, string>; digests?: Record<string, string> }> {
-  const { resolve } = await import('../../resolver/index.js');
-  const solution = await resolve({
-    root: config.Dependencies ?? {},
-    arch,
-    source: session.source,
-    ...(config.Overrides ? { overrides: config.Overrides } : {}),
-    rootName: 'config.json',
-  });
-  return { solution };
+): Promise<{ solution: Record<string, string>; digests: Record<string, string> }> {
+  const path = join(configDir, LOCKFILE_NAME);
+  const registry = session.config.registry;
+  const root = config.Dependencies ?? {};
+  const overrides = config.Overrides ?? {};
+  const previous = readPrevious(path);
+  let lock: Lockfile | undefined;
+  if (previous) {
+    const misfit = await lockMisfit(previous, { root, overrides, arch, registry }, session.source);
+    if (misfit === null) lock = previous;
+    else warn(`${LOCKFILE_NAME} ${misfit}: resolving again`);
+  }
+  if (!lock) {
+    const { resolve } = await import('../../resolver/index.js');
+    const reuse = previous && previous.arch === arch && previous.registry === registry ? previous.packages : {};
+    const solution = await resolve({
+      root,
+      overrides,
+      arch,
+      source: session.source,
+      locked: Object.fromEntries(Object.entries(reuse).map(([name, p]) => [name, p.version])),
+      rootName: 'config.json',
+    });
+    lock = await buildLockfile(solution, session.source, arch, registry);
+    writeLockfile(path, lock);
+  }
+  const solution: Record<string, string> = {};
+  const digests: Record<string, string> = {};
+  for (const [name, p] of Object.entries(lock.packages)) {
+    solution[name] = p.version;
+    if (p.digest) digests[name] = p.digest;
+  }
+  return { solution, digests };
 }
 
 export function registerManifestCommand(program: Command): void {
@@ -84,7 +126,7 @@ export function registerManifestCommand(program: Command): void {
       const configPath = resolvePath(opts.config);
       const config = withPackages(readProjectConfig(configPath), opts.package ?? []);
       const session = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), offline: opts.offline ?? false, warn });
-      const { solution, digests } = await chooseVersions(config, arch, session);
+      const { solution, digests } = await chooseVersions(config, dirname(configPath), arch, session);
       const progress = createProgress(process.stderr, Object.keys(solution).length);
       let installed;
       try {
@@ -95,7 +137,7 @@ export function registerManifestCommand(program: Command): void {
           layout: session.layout,
           client: session.offline ? null : session.client,
           progress,
-          ...(digests ? { lockDigests: digests } : {}),
+          lockDigests: digests,
         });
       } finally {
         progress.stop();
