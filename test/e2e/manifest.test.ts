@@ -4,7 +4,7 @@
  * manifest checked file by file against the bytes in the cache.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostArch } from '../../client/arch.js';
@@ -170,5 +170,49 @@ describe('uni manifest against a real registry', () => {
       expect.arrayContaining(['/ex.js', '/myapp/static/example.html', '/myapp/static/stylesheet/main.css', '/usr/lib/ssl/certs/ca.pem']),
     );
     expect(doc.baseVolumeSize).toBe('100m');
+  });
+
+  it('writes uni.lock, keeps to it while it fits, and resolves again when the config moves past it', async () => {
+    const project = tempDir('uni-e2e-lock-');
+    const config = (range: string) => JSON.stringify({ Dependencies: { greeter: range }, Args: ['x'] });
+    layFiles(project, { 'config.json': config('^2') });
+    const cacheHome = home();
+    const run = () => uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '--format', 'json'], cacheHome);
+    const first = await run();
+    expect(first.code).toBe(0);
+    const lockPath = join(project, 'uni.lock');
+    const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as { packages: Record<string, { version: string; digest: string }> };
+    expect(lock.packages['library/greeter']!.version).toBe('2.0.0');
+
+    const newer: PackageDef = { ...RUNTIME, version: '2.1.0' };
+    await publish(registry.url, 'library/greeter', newer.version, ARCH, await gzipTar(archiveEntries(newer)));
+    const kept = await run();
+    expect(kept.code).toBe(0);
+    expect((JSON.parse(kept.stdout) as { packages: { name: string; version: string }[] }).packages).toContainEqual({
+      name: 'library/greeter',
+      version: '2.0.0',
+      digest: lock.packages['library/greeter']!.digest,
+    });
+
+    writeFileSync(join(project, 'config.json'), config('^2.1'));
+    const moved = await run();
+    expect(moved.code).toBe(0);
+    expect(moved.stderr).toContain('uni.lock has library/greeter 2.0.0, but config.json needs ^2.1: resolving again');
+    expect(JSON.parse(readFileSync(lockPath, 'utf8')).packages['library/greeter'].version).toBe('2.1.0');
+  });
+
+  it('refuses an archive whose digest is not the one uni.lock pins', async () => {
+    const project = tempDir('uni-e2e-lock-');
+    layFiles(project, { 'config.json': JSON.stringify({ Dependencies: { greeter: '2.0.0' } }) });
+    const first = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH], home());
+    expect(first.code).toBe(0);
+    const lockPath = join(project, 'uni.lock');
+    const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
+    lock.packages['library/greeter'].digest = `sha256:${'0'.repeat(64)}`;
+    writeFileSync(lockPath, JSON.stringify(lock));
+    const r = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH], home());
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/library\/greeter.*the lockfile pins sha256:0{64} but the registry now lists sha256:/);
   });
 });
