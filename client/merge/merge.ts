@@ -152,10 +152,12 @@ export function mergeImage(input: MergeInput): ImageManifest {
   const notrace = union([config.NoTrace, ...installed.map((p) => p.manifest.NoTrace)]);
   if (notrace.length > 0) settings['notrace'] = notrace;
   for (const [key, value] of Object.entries(passthrough)) {
-    if (OWN_KEYS.has(key)) {
-      throw new UniError('bad_config', `ManifestPassthrough sets "${key}", which uni writes itself; use the config key for it instead`);
-    }
     Object.defineProperty(settings, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  for (const key of Object.keys(settings)) {
+    if (OWN_KEYS.has(key)) {
+      throw new UniError('bad_config', `ManifestPassthrough or Debugflags sets "${key}", which uni writes itself; use the config key for it instead`);
+    }
   }
   const cwd = typeof settings['cwd'] === 'string' ? settings['cwd'] : '/';
   delete settings['cwd'];

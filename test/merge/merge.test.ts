@@ -221,7 +221,10 @@ describe('settings', () => {
 
   it('refuses a passthrough key that would replace the manifest\'s own', async () => {
     await expect(build({ Program: '/a', Files: ['a'], ManifestPassthrough: { program: '/b' } }, [], { a: 'a' })).rejects.toThrow(
-      'ManifestPassthrough sets "program", which uni writes itself',
+      'ManifestPassthrough or Debugflags sets "program", which uni writes itself',
+    );
+    await expect(build({ Program: '/a', Files: ['a'], Debugflags: ['environment:x'] }, [], { a: 'a' })).rejects.toThrow(
+      'ManifestPassthrough or Debugflags sets "environment", which uni writes itself',
     );
   });
 });
