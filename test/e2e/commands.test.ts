@@ -2,12 +2,6 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheLayout } from '../../client/cache/layout.js';
-import { installPackages } from '../../client/install/index.js';
-import { silentProgress } from '../../client/progress.js';
-import { RegistryClient } from '../../client/registry/client.js';
-import { RegistrySource } from '../../client/registry/source.js';
-import { resolve } from '../../client/resolver/index.js';
 import { buildPackage, gzipTar } from '../helpers/archive.js';
 import { ADMIN_TOKEN, publish, removeHome, requireBuild, startRegistry, tempHome, uni, type Registry } from './harness.js';
 
@@ -119,7 +113,8 @@ describe('publish, inspect, yank', () => {
     const search = JSON.parse((await uni(['pkg', 'search', 'inspect', '--json'], env)).stdout);
     expect(search.map((r: { name: string }) => r.name)).toContain('library/inspectme');
     expect(JSON.parse((await uni(['pkg', 'list', '--json'], env)).stdout)).toEqual([]);
-    await uni(['pkg', 'get', 'inspectme@1.0.0'], env);
+    const get = await uni(['pkg', 'get', 'inspectme@1.0.0'], env);
+    expect(get.stderr).toBe('');
     const list = JSON.parse((await uni(['pkg', 'list', '--json'], env)).stdout);
     expect(list.map((p: { name: string; version: string }) => `${p.name}@${p.version}`)).toEqual(['library/inspectme@1.0.0']);
     expect((await uni(['cache', 'path'], env)).stdout).toBe(`${h}\n`);
@@ -127,12 +122,18 @@ describe('publish, inspect, yank', () => {
     expect(missing.stderr).toBe('uni: library/inspectme has no version matching ^3 (published: 1.1.0, 1.0.0)\n');
   });
 
-  it('yank hides a version from ranges; a lockfile that pins it still gets it; unyank restores it', async () => {
+  it('yank hides a version from ranges; a uni.lock that pins it still gets it; unyank restores it', async () => {
     const h = home();
     const env = { home: h, registry: reg.url, token: ADMIN_TOKEN };
     for (const v of ['3.0.0', '3.1.0']) {
       await publish(reg.url, 'library/yankee', v, 'x86_64', await buildPackage({ name: 'yankee', version: v }));
     }
+    const project = mkdtempSync(join(tmpdir(), 'uni-e2e-proj-'));
+    const config = join(project, 'config.json');
+    writeFileSync(config, JSON.stringify({ Dependencies: { 'library/yankee': '^3' } }));
+    const locked = await uni(['lock', '-c', config, '--json'], env);
+    expect(JSON.parse(locked.stdout).packages['library/yankee']).toBe('3.1.0');
+
     const y = await uni(['pkg', 'yank', 'yankee@3.1.0', '--reason', 'broken build'], env);
     expect(y.stdout).toBe('yanked library/yankee@3.1.0\n');
     const got = JSON.parse((await uni(['pkg', 'get', 'yankee@^3', '--json'], env)).stdout);
@@ -140,14 +141,11 @@ describe('publish, inspect, yank', () => {
     const info = JSON.parse((await uni(['pkg', 'info', 'yankee@3.1.0', '--json'], env)).stdout);
     expect(info).toMatchObject({ yanked: true, yankReason: 'broken build' });
 
-    // What `uni manifest` does with a uni.lock: the locked version, yanked or not, is installed.
-    const layout = cacheLayout(h);
-    const client = new RegistryClient({ baseUrl: reg.url });
-    const source = new RegistrySource({ client, layout, offline: false, warn: () => {} });
-    const solution = await resolve({ root: { 'library/yankee': '^3' }, arch: 'x86_64', source, locked: { 'library/yankee': '3.1.0' } });
-    expect(solution['library/yankee']).toBe('3.1.0');
-    const [p] = await installPackages({ solution, arch: 'x86_64', source, layout, client, progress: silentProgress });
-    expect(p!.version).toBe('3.1.0');
+    const manifest = await uni(['manifest', '-c', config, '--format', 'json'], env);
+    expect(manifest.stderr).toBe('');
+    expect(manifest.code).toBe(0);
+    const cached = JSON.parse((await uni(['pkg', 'list', '--json'], env)).stdout) as Array<{ name: string; version: string }>;
+    expect(cached.map((p) => `${p.name}@${p.version}`).sort()).toEqual(['library/yankee@3.0.0', 'library/yankee@3.1.0']);
 
     expect((await uni(['pkg', 'unyank', 'yankee@3.1.0'], env)).stdout).toBe('unyanked library/yankee@3.1.0\n');
     const back = JSON.parse((await uni(['pkg', 'get', 'yankee@^3', '--json'], env)).stdout);
