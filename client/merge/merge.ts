@@ -111,6 +111,44 @@ export function klibNames(config: ProjectConfig, packages: readonly InstalledPac
   return union([config.Klibs, ...packages.map((p) => p.manifest.Klibs)]);
 }
 
+/** The root tuple's further keys: Debugflags, reboot_on_exit, notrace, then ManifestPassthrough over them. */
+function rootSettings(
+  config: ProjectConfig,
+  installed: readonly InstalledPackage[],
+  passthrough: Record<string, PassthroughValue>,
+): Record<string, PassthroughValue> {
+  const settings: Record<string, PassthroughValue> = Object.fromEntries(
+    debugSettings(union([config.Debugflags, ...installed.map((p) => p.manifest.Debugflags)])),
+  );
+  const reboot = config.RebootOnExit ?? installed.some((p) => p.manifest.RebootOnExit === true);
+  if (reboot) settings['reboot_on_exit'] = 't';
+  const notrace = union([config.NoTrace, ...installed.map((p) => p.manifest.NoTrace)]);
+  if (notrace.length > 0) settings['notrace'] = notrace;
+  for (const [key, value] of Object.entries(passthrough)) {
+    Object.defineProperty(settings, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  for (const key of Object.keys(settings)) {
+    if (OWN_KEYS.has(key)) {
+      throw new UniError('bad_config', `ManifestPassthrough or Debugflags sets "${key}", which uni writes itself; use the config key for it instead`);
+    }
+  }
+  return settings;
+}
+
+/** Each klib's file for the boot file system; a klib without one is named with what to set. */
+function klibBoot(klibs: readonly string[], config: ProjectConfig, files: Map<string, Entry>): Map<string, FileNode> {
+  const boot = new Map<string, FileNode>();
+  for (const name of klibs) {
+    const entry = files.get(name);
+    if (entry?.kind !== 'file') {
+      const where = config.KlibDir === undefined ? "set KlibDir in config.json to the folder of nanos's klib binaries" : `KlibDir ${config.KlibDir} has no file "${name}"`;
+      throw new UniError('bad_config', `the image needs the klib "${name}": ${where}`);
+    }
+    boot.set(name, { ...entry, origin: { label: `KlibDir ${config.KlibDir}` } });
+  }
+  return boot;
+}
+
 export function mergeImage(input: MergeInput): ImageManifest {
   const { config } = input;
   const packages = [...input.packages].sort((a, b) => (canonicalName(a.pkg.name) < canonicalName(b.pkg.name) ? -1 : 1));
@@ -144,34 +182,12 @@ export function mergeImage(input: MergeInput): ImageManifest {
     dependsOn,
   ) ?? {}) as Record<string, PassthroughValue>;
 
-  const settings: Record<string, PassthroughValue> = Object.fromEntries(
-    debugSettings(union([config.Debugflags, ...installed.map((p) => p.manifest.Debugflags)])),
-  );
-  const reboot = config.RebootOnExit ?? installed.some((p) => p.manifest.RebootOnExit === true);
-  if (reboot) settings['reboot_on_exit'] = 't';
-  const notrace = union([config.NoTrace, ...installed.map((p) => p.manifest.NoTrace)]);
-  if (notrace.length > 0) settings['notrace'] = notrace;
-  for (const [key, value] of Object.entries(passthrough)) {
-    Object.defineProperty(settings, key, { value, enumerable: true, writable: true, configurable: true });
-  }
-  for (const key of Object.keys(settings)) {
-    if (OWN_KEYS.has(key)) {
-      throw new UniError('bad_config', `ManifestPassthrough or Debugflags sets "${key}", which uni writes itself; use the config key for it instead`);
-    }
-  }
+  const settings = rootSettings(config, installed, passthrough);
   const cwd = typeof settings['cwd'] === 'string' ? settings['cwd'] : '/';
   delete settings['cwd'];
 
   const klibs = klibNames(config, installed);
-  const boot = new Map<string, FileNode>();
-  for (const name of klibs) {
-    const entry = input.klibFiles.get(name);
-    if (entry?.kind !== 'file') {
-      const where = config.KlibDir === undefined ? 'set KlibDir in config.json to the folder of nanos\'s klib binaries' : `KlibDir ${config.KlibDir} has no file "${name}"`;
-      throw new UniError('bad_config', `the image needs the klib "${name}": ${where}`);
-    }
-    boot.set(name, { ...entry, origin: { label: `KlibDir ${config.KlibDir}` } });
-  }
+  const boot = klibBoot(klibs, config, input.klibFiles);
 
   const notes: string[] = [];
   if (config.NameServers !== undefined) {
