@@ -1,0 +1,201 @@
+/**
+ * The BlobStore port over any S3 API (AWS S3, R2's S3 API, Ceph radosgw, MinIO):
+ *   PREFIX tmp/<random>     bodies being staged, streamed in as a multipart upload
+ *   PREFIX sha256/<hex>     committed blobs, named by the sha256 of their bytes
+ * S3 has no rename: a commit is a server-side copy then a delete of the staged object, so a
+ * reader never sees a blob under its digest before it was validated.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { UniError } from '../../schemas/errors.js';
+import type { BlobBody, BlobRange, BlobStore, StagedBlob } from '../ports.js';
+import { digestHex } from '../store/digest.js';
+
+export interface S3BlobStoreOptions {
+  client: S3Client;
+  bucket: string;
+  /** Key prefix, "" or ending in "/". */
+  prefix?: string;
+  /** Bytes per multipart part; the server holds about partSize × queueSize of a publish in memory. */
+  partSize?: number;
+  queueSize?: number;
+  /** When set, blob GETs are answered with a redirect to a presigned URL instead of the bytes. */
+  presignedRedirects?: boolean;
+}
+
+export interface S3BlobStore extends BlobStore {
+  /** Every key under the prefix, committed (`sha256/<hex>`) or staged (`tmp/<name>`): for tests and ops. */
+  list(): Promise<string[]>;
+  /** Fails with a message that names the bucket when it is missing or the credentials are refused. */
+  check(): Promise<void>;
+}
+
+const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+const DEFAULT_QUEUE_SIZE = 4;
+
+function statusOf(e: unknown): number | undefined {
+  return e instanceof S3ServiceException ? e.$metadata.httpStatusCode : undefined;
+}
+
+/** A store failure the client may retry later; the message names the operation and key. */
+function unavailable(op: string, key: string, e: unknown): UniError {
+  return new UniError('blob_store_unavailable', `blob store: ${op} ${key} failed: ${(e as Error)?.message ?? String(e)}`, 503);
+}
+
+function tooLarge(maxBytes: number): UniError {
+  return new UniError('too_large', `archive is larger than the limit of ${maxBytes} bytes`, 413);
+}
+
+export function s3BlobStore(opts: S3BlobStoreOptions): S3BlobStore {
+  const { client, bucket } = opts;
+  const prefix = opts.prefix ?? '';
+  const blobKey = (digest: string): string => `${prefix}sha256/${digestHex(digest)}`;
+
+  const deleteKey = async (key: string): Promise<void> => {
+    try {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (e) {
+      if (statusOf(e) !== 404) throw unavailable('DeleteObject', key, e);
+    }
+  };
+
+  const head = async (digest: string): Promise<{ size: number } | null> => {
+    const key = blobKey(digest);
+    try {
+      const res = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return { size: res.ContentLength ?? 0 };
+    } catch (e) {
+      if (statusOf(e) === 404) return null;
+      throw unavailable('HeadObject', key, e);
+    }
+  };
+
+  const store: S3BlobStore = {
+    async stage(body, maxBytes) {
+      const key = `tmp/${randomBytes(12).toString('hex')}`;
+      const objectKey = prefix + key;
+      const hash = createHash('sha256');
+      let size = 0;
+      let overLimit = false;
+      async function* hashed(): AsyncGenerator<Uint8Array> {
+        for await (const chunk of body as AsyncIterable<Uint8Array>) {
+          size += chunk.byteLength;
+          if (size > maxBytes) {
+            overLimit = true;
+            throw tooLarge(maxBytes);
+          }
+          hash.update(chunk);
+          yield chunk;
+        }
+      }
+      const upload = new Upload({
+        client,
+        params: { Bucket: bucket, Key: objectKey, Body: Readable.from(hashed()), ContentType: 'application/gzip' },
+        partSize: opts.partSize ?? DEFAULT_PART_SIZE,
+        queueSize: opts.queueSize ?? DEFAULT_QUEUE_SIZE,
+        leavePartsOnError: false,
+      });
+      try {
+        await upload.done();
+      } catch (e) {
+        // A multipart upload is aborted by lib-storage; a single PUT may still have landed.
+        await deleteKey(objectKey).catch(() => undefined);
+        if (overLimit) throw tooLarge(maxBytes);
+        if (e instanceof UniError) throw e;
+        throw unavailable('upload of', objectKey, e);
+      }
+      return { key, digest: `sha256:${hash.digest('hex')}`, size };
+    },
+
+    async commit(staged: StagedBlob) {
+      const target = blobKey(staged.digest);
+      const source = prefix + staged.key;
+      if (!(await head(staged.digest))) {
+        try {
+          // Copying onto an existing digest key is harmless: the same digest means the same bytes.
+          await client.send(
+            new CopyObjectCommand({
+              Bucket: bucket,
+              Key: target,
+              CopySource: `${bucket}/${encodeURI(source)}`,
+              ContentType: 'application/gzip',
+              MetadataDirective: 'REPLACE',
+            }),
+          );
+        } catch (e) {
+          throw unavailable('CopyObject to', target, e);
+        }
+      }
+      await deleteKey(source);
+    },
+
+    async discard(staged: StagedBlob) {
+      await deleteKey(prefix + staged.key);
+    },
+
+    head,
+
+    async get(digest: string, range?: BlobRange): Promise<BlobBody | null> {
+      const key = blobKey(digest);
+      try {
+        const res = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }),
+        );
+        if (!res.Body) throw new Error('empty response body');
+        const body = res.Body.transformToWebStream() as ReadableStream<Uint8Array>;
+        if (!range) return { body, size: res.ContentLength ?? 0 };
+        const total = /\/(\d+)$/.exec(res.ContentRange ?? '');
+        if (!total) throw new Error(`no total size in Content-Range "${res.ContentRange ?? ''}"`);
+        return { body, size: Number(total[1]), range };
+      } catch (e) {
+        if (statusOf(e) === 404) return null;
+        throw unavailable('GetObject', key, e);
+      }
+    },
+
+    async delete(digest) {
+      await deleteKey(blobKey(digest));
+    },
+
+    async presign(digest, ttlSeconds) {
+      if (!opts.presignedRedirects) return null;
+      return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: blobKey(digest) }), { expiresIn: ttlSeconds });
+    },
+
+    async list() {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const res = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+        );
+        for (const o of res.Contents ?? []) if (o.Key) keys.push(o.Key.slice(prefix.length));
+        token = res.IsTruncated ? res.NextContinuationToken : undefined;
+      } while (token);
+      return keys.sort();
+    },
+
+    async check() {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      } catch (e) {
+        const status = statusOf(e);
+        const why = status === 404 ? 'does not exist' : status === 403 ? 'refuses these credentials' : `is unreachable (${(e as Error).message})`;
+        throw new UniError('bad_config', `S3 bucket "${bucket}" ${why}`);
+      }
+    },
+  };
+  return store;
+}

@@ -1,0 +1,179 @@
+/**
+ * What every BlobStore adapter must do, as one suite: the folder, S3 and R2 adapters run it
+ * unchanged, so a behaviour that differs between them fails here before it reaches the API.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UniError } from '../../schemas/errors.js';
+import type { BlobStore } from '../../server/ports.js';
+
+export interface OpenedStore {
+  store: BlobStore;
+  /** Every key the store holds, staged ones included. */
+  keys(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+const MiB = 1024 * 1024;
+
+export function digestOf(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/** `bytes` as a stream of `chunk`-sized pieces, as a request body arrives. */
+export function streamOf(bytes: Uint8Array, chunk = 64 * 1024): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= bytes.byteLength) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(bytes.slice(offset, offset + chunk));
+      offset += chunk;
+    },
+  });
+}
+
+/** Sends `good` bytes, then fails the way a dropped client connection does. */
+function failingStream(good: Uint8Array): ReadableStream<Uint8Array> {
+  let sent = false;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent) {
+        controller.error(new Error('client went away'));
+        return;
+      }
+      sent = true;
+      controller.enqueue(good);
+    },
+  });
+}
+
+async function readAll(body: ReadableStream<Uint8Array>): Promise<Buffer> {
+  return Buffer.from(await new Response(body).arrayBuffer());
+}
+
+export interface ContractOptions {
+  /** A body larger than this spans several multipart parts in the adapter under test. */
+  multipartBytes: number;
+}
+
+export function defineBlobStoreContract(name: string, open: () => Promise<OpenedStore>, opts: ContractOptions): void {
+  describe(`BlobStore contract: ${name}`, () => {
+    let s: OpenedStore;
+    beforeAll(async () => {
+      s = await open();
+    });
+    afterAll(async () => {
+      await s?.close();
+    });
+
+    async function staged(bytes: Uint8Array) {
+      const blob = await s.store.stage(streamOf(bytes), bytes.byteLength + 1);
+      await s.store.commit(blob);
+      return blob;
+    }
+
+    it('stages with the sha256 and size of the bytes, and commit makes them readable under the digest alone', async () => {
+      const bytes = randomBytes(300_000);
+      const before = await s.keys();
+      const blob = await s.store.stage(streamOf(bytes), MiB);
+      expect(blob.digest).toBe(digestOf(bytes));
+      expect(blob.size).toBe(bytes.byteLength);
+      expect(await s.store.head(blob.digest)).toBeNull();
+      await s.store.commit(blob);
+      expect(await s.store.head(blob.digest)).toEqual({ size: bytes.byteLength });
+      const got = await s.store.get(blob.digest);
+      expect(got?.size).toBe(bytes.byteLength);
+      expect(got?.range).toBeUndefined();
+      expect((await readAll(got!.body)).equals(bytes)).toBe(true);
+      const added = (await s.keys()).filter((k) => !before.includes(k));
+      expect(added).toHaveLength(1);
+      expect(added[0]).toContain(blob.digest.slice('sha256:'.length));
+    });
+
+    it('streams a body of several multipart parts and reads it back whole', async () => {
+      const bytes = randomBytes(opts.multipartBytes + 3 * MiB + 17);
+      const blob = await staged(bytes);
+      expect(blob.digest).toBe(digestOf(bytes));
+      const got = await s.store.get(blob.digest);
+      const back = await readAll(got!.body);
+      expect(back.byteLength).toBe(bytes.byteLength);
+      expect(back.equals(bytes)).toBe(true);
+    });
+
+    it('stores an empty body', async () => {
+      const blob = await staged(new Uint8Array(0));
+      expect(blob.digest).toBe(digestOf(new Uint8Array(0)));
+      expect(await s.store.head(blob.digest)).toEqual({ size: 0 });
+      expect((await readAll((await s.store.get(blob.digest))!.body)).byteLength).toBe(0);
+    });
+
+    it('answers a range with its bytes and the size of the whole blob', async () => {
+      const bytes = randomBytes(100_000);
+      const blob = await staged(bytes);
+      for (const range of [{ start: 0, end: 0 }, { start: 10, end: 4_999 }, { start: 99_000, end: 99_999 }]) {
+        const got = await s.store.get(blob.digest, range);
+        expect(got?.size).toBe(bytes.byteLength);
+        expect(got?.range).toEqual(range);
+        expect((await readAll(got!.body)).equals(bytes.subarray(range.start, range.end + 1))).toBe(true);
+      }
+    });
+
+    it('refuses a body past maxBytes with 413 and keeps nothing of it', async () => {
+      const before = await s.keys();
+      for (const size of [1000, opts.multipartBytes + MiB]) {
+        const limit = size - 1;
+        const err = await s.store.stage(streamOf(randomBytes(size)), limit).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(UniError);
+        expect(err).toMatchObject({ code: 'too_large', status: 413 });
+        expect((err as Error).message).toContain(String(limit));
+      }
+      expect(await s.keys()).toEqual(before);
+    });
+
+    it('keeps nothing of a body whose stream fails midway', async () => {
+      const before = await s.keys();
+      await expect(s.store.stage(failingStream(randomBytes(200_000)), 10 * MiB)).rejects.toThrow();
+      expect(await s.keys()).toEqual(before);
+    });
+
+    it('discard removes a staged blob without ever making it readable', async () => {
+      const before = await s.keys();
+      const bytes = randomBytes(50_000);
+      const blob = await s.store.stage(streamOf(bytes), MiB);
+      expect(await s.keys()).not.toEqual(before);
+      await s.store.discard(blob);
+      expect(await s.keys()).toEqual(before);
+      expect(await s.store.get(blob.digest)).toBeNull();
+    });
+
+    it('a second commit of the same bytes is a no-op that leaves one blob and no staged copy', async () => {
+      const bytes = randomBytes(40_000);
+      const first = await staged(bytes);
+      const keysAfterFirst = await s.keys();
+      const second = await staged(bytes);
+      expect(second.digest).toBe(first.digest);
+      expect(await s.keys()).toEqual(keysAfterFirst);
+      expect((await readAll((await s.store.get(first.digest))!.body)).equals(bytes)).toBe(true);
+    });
+
+    it('answers null for a digest it does not hold, and delete removes a blob', async () => {
+      const missing = digestOf(randomBytes(8));
+      expect(await s.store.head(missing)).toBeNull();
+      expect(await s.store.get(missing)).toBeNull();
+      expect(await s.store.get(missing, { start: 0, end: 1 })).toBeNull();
+      await s.store.delete(missing);
+      const blob = await staged(randomBytes(1000));
+      await s.store.delete(blob.digest);
+      expect(await s.store.head(blob.digest)).toBeNull();
+      expect(await s.store.get(blob.digest)).toBeNull();
+    });
+
+    it('refuses a key that is not a sha256 digest', async () => {
+      await expect(s.store.head('sha256:../../etc/passwd')).rejects.toMatchObject({ code: 'bad_digest' });
+      await expect(s.store.get('md5:abc')).rejects.toMatchObject({ code: 'bad_digest' });
+    });
+  });
+}
