@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPackage, gzipTar } from '../helpers/archive.js';
+import { buildPackage, gzipTar, hostProgram } from '../helpers/archive.js';
 import { ADMIN_TOKEN, publish, removeHome, requireBuild, startRegistry, tempHome, uni, type Registry } from './harness.js';
 
 let reg: Registry;
@@ -82,6 +82,17 @@ describe('publish, inspect, yank', () => {
     expect(p!.name).toBe('acme/tool');
     expect(readFileSync(file).length).toBeGreaterThan(0);
     expect(pub.stdout).toContain(p!.digest);
+
+    // A folder is packed as `uni pkg pack` does, then published.
+    const folder = join(dir, 'folder');
+    mkdirSync(join(folder, 'sysroot', 'usr', 'bin'), { recursive: true });
+    writeFileSync(join(folder, 'package.manifest'), JSON.stringify({ Name: 'foldered', Version: '0.3.0', Program: '/usr/bin/true' }));
+    copyFileSync(hostProgram().program, join(folder, 'sysroot', 'usr', 'bin', 'true'));
+    const fromDir = await uni(['pkg', 'publish', folder, '--namespace', 'acme', '--json'], env);
+    expect(fromDir.stderr).toBe('');
+    expect(JSON.parse(fromDir.stdout)).toMatchObject({ name: 'acme/foldered', version: '0.3.0', arch: 'x86_64', created: true });
+    const gotDir = JSON.parse((await uni(['pkg', 'get', 'acme/foldered', '--json'], env)).stdout);
+    expect(readFileSync(join(gotDir[0].path, 'sysroot', 'usr', 'bin', 'true')).equals(readFileSync(hostProgram().program))).toBe(true);
 
     const evil = join(dir, 'evil.tar.gz');
     writeFileSync(evil, await gzipTar([{ name: 'evil_1.0.0/', type: 'directory' }, { name: 'evil_1.0.0/../x', content: 'x' }]));

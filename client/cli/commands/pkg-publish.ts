@@ -1,9 +1,11 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UniError } from '../../../schemas/errors.js';
 import { checkNamePart, normalizeVersion, parseArch, parseSpec, type Arch } from '../../../schemas/names.js';
 import { hostArch } from '../../arch.js';
-import { openSession, requireToken } from '../../registry/session.js';
+import { openSession, requireToken, type Session } from '../../registry/session.js';
 import { printJson, printLines, warn } from './output.js';
 
 interface PublishOptions {
@@ -14,17 +16,22 @@ interface PublishOptions {
   json?: boolean;
 }
 
-/** The archive is read through once before upload: a bad one is refused here, naming the entry, at no network cost. */
-async function describeArchive(path: string, archOverride?: string): Promise<{ name: string; version: string; arch: Arch; size: number }> {
+/** A package folder is packed (reproducibly, as `uni pkg pack` does) into a temp archive first. */
+async function archiveOf(path: string, work: () => string): Promise<string> {
   let st;
   try {
     st = statSync(path);
   } catch {
     throw new UniError('usage', `${path} does not exist`);
   }
-  if (st.isDirectory()) {
-    throw new UniError('usage', `${path} is a folder; pack it into a .tar.gz first (uni pkg pack), then publish the archive`);
-  }
+  if (!st.isDirectory()) return path;
+  const { packDirectory } = await import('../../pack/pack.js');
+  return (await packDirectory(path, { out: join(work(), 'package.tar.gz') })).file;
+}
+
+/** The archive is read through once before upload: a bad one is refused here, naming the entry, at no network cost. */
+async function describeArchive(path: string, archOverride?: string): Promise<{ name: string; version: string; arch: Arch; size: number }> {
+  const st = statSync(path);
   const { readArchive } = await import('../../../schemas/archive/read.js');
   const contents = await readArchive(createReadStream(path, { highWaterMark: 1 << 20 }));
   const m = contents.manifest;
@@ -39,27 +46,24 @@ async function describeArchive(path: string, archOverride?: string): Promise<{ n
 export function registerPkgPublishCommands(pkg: Command): void {
   pkg
     .command('publish')
-    .description('publish a package archive (.tar.gz) to the registry')
-    .argument('<archive>', 'the package archive: <name>_<version>/ with package.manifest and sysroot/')
+    .description('publish a package folder or archive (.tar.gz) to the registry')
+    .argument('<dir|archive>', 'a package folder (package.manifest, sysroot/), packed as uni pkg pack does, or its .tar.gz')
     .option('--arch <arch>', 'architecture to publish for; default: the manifest\'s Arch, else this machine')
     .option('--namespace <ns>', 'namespace to publish into', 'library')
     .option('--private', 'on first publish, make the package visible only to tokens of its namespace')
     .option('--registry <url>', 'registry to use instead of the configured one')
     .option('--json', 'print the registry\'s answer as JSON')
-    .action(async (path: string, opts: PublishOptions) => {
+    .action(async (input: string, opts: PublishOptions) => {
       const s = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), warn });
       requireToken(s, 'publishing');
       const ns = checkNamePart(opts.namespace, 'namespace');
-      const a = await describeArchive(path, opts.arch);
-      const full = `${ns}/${a.name}`;
-      const res = await s.client.publish(full, a.version, a.arch, path, a.size, opts.private ?? false);
-      if (opts.json) return printJson({ name: full, version: a.version, arch: a.arch, created: res.status === 201, ...res.body });
-      const digest = typeof res.body['digest'] === 'string' ? ` ${res.body['digest']}` : '';
-      printLines([
-        res.status === 201
-          ? `published ${full}@${a.version} (${a.arch})${digest}`
-          : `${full}@${a.version} (${a.arch}) was already published with these exact bytes${digest}`,
-      ]);
+      let work: string | null = null;
+      try {
+        const path = await archiveOf(input, () => (work = mkdtempSync(join(tmpdir(), 'uni-publish-'))));
+        await upload(s, ns, path, opts);
+      } finally {
+        if (work) rmSync(work, { recursive: true, force: true });
+      }
     });
 
   pkg
@@ -88,6 +92,19 @@ export function registerPkgPublishCommands(pkg: Command): void {
       await s.client.unyank(full, version);
       printLines([`unyanked ${full}@${version}`]);
     });
+}
+
+async function upload(s: Session, ns: string, path: string, opts: PublishOptions): Promise<void> {
+  const a = await describeArchive(path, opts.arch);
+  const full = `${ns}/${a.name}`;
+  const res = await s.client.publish(full, a.version, a.arch, path, a.size, opts.private ?? false);
+  if (opts.json) return printJson({ name: full, version: a.version, arch: a.arch, created: res.status === 201, ...res.body });
+  const digest = typeof res.body['digest'] === 'string' ? ` ${res.body['digest']}` : '';
+  printLines([
+    res.status === 201
+      ? `published ${full}@${a.version} (${a.arch})${digest}`
+      : `${full}@${a.version} (${a.arch}) was already published with these exact bytes${digest}`,
+  ]);
 }
 
 function exactVersion(text: string): { full: string; version: string } {
