@@ -3,6 +3,7 @@ import { registerAuthCommands } from './auth.js';
 import { registerCacheCommands } from './cache.js';
 import { registerLockCommand } from './lock.js';
 import { registerManifestCommand } from './manifest.js';
+import { registerPackCommands } from './pack.js';
 import { registerPkgCommands } from './pkg.js';
 import { registerPkgPublishCommands } from './pkg-publish.js';
 import { registerPkgRegistryCommands } from './pkg-registry.js';
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerPkgCommands(pkg);
   registerPkgRegistryCommands(pkg);
   registerPkgPublishCommands(pkg);
+  registerPackCommands(pkg);
   registerAuthCommands(program);
   registerTokenCommands(program);
   registerCacheCommands(program);

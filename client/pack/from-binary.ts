@@ -1,0 +1,82 @@
+/**
+ * `uni pkg from-binary`: a package folder (package.manifest + sysroot/) made from a program
+ * of this machine, or of a foreign root, with the shared libraries the loader would map.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { UniError } from '../../schemas/errors.js';
+import { checkNamePart, normalizeVersion, topFolderName } from '../../schemas/names.js';
+import { validatePackageManifest, type PackageManifest } from '../../schemas/validate.js';
+import { resolveClosure, type Closure } from '../elf/closure.js';
+import { normalizeGuestPath } from '../elf/rootfs.js';
+import { SysrootWriter } from './sysroot.js';
+
+export interface FromBinaryOptions {
+  /** The program, as a path inside `root`. */
+  program: string;
+  /** Required: the program is never run to ask it. */
+  version?: string;
+  name?: string;
+  /** More files or folders (guest paths) for what the program opens at run time. */
+  add?: string[];
+  /** The package folder to write; it must not exist yet. */
+  out?: string;
+  /** The folder `out` defaults into. */
+  cwd: string;
+  /** The filesystem the program and its libraries are read from; `/` for this machine. */
+  root?: string;
+  ldLibraryPath?: string;
+}
+
+export interface FromBinaryResult {
+  dir: string;
+  manifest: PackageManifest;
+  closure: Closure;
+  /** Guest paths laid in sysroot/, sorted. */
+  files: string[];
+}
+
+/** `Redis-Server` -> `redis-server`: what the name pattern accepts, from a file's name. */
+export function nameFromFile(file: string): string {
+  const base = path.posix.basename(file).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 64);
+  if (base === '') throw new UniError('bad_name', `cannot make a package name from "${path.posix.basename(file)}": give one with --name`);
+  return base;
+}
+
+export function fromBinary(opts: FromBinaryOptions): FromBinaryResult {
+  if (opts.version === undefined || opts.version.trim() === '') {
+    throw new UniError('usage', 'from-binary needs --version: the program is never run to ask it its version');
+  }
+  const version = normalizeVersion(opts.version);
+  const root = path.resolve(opts.root ?? '/');
+  const program = normalizeGuestPath(path.posix.resolve(opts.root ? '/' : opts.cwd, opts.program));
+  const name = checkNamePart(opts.name ?? nameFromFile(program), 'name');
+  const out = path.resolve(opts.cwd, opts.out ?? topFolderName(name, version));
+  if (existsSync(out)) throw new UniError('exists', `${out} already exists; remove it or choose another folder with -o`);
+
+  const closure = resolveClosure(program, { root, ldLibraryPath: opts.ldLibraryPath });
+  // Built beside its final place and renamed at the end, so a failure leaves nothing behind.
+  mkdirSync(path.dirname(out), { recursive: true });
+  const tmp = `${out}.partial-${process.pid}-${Date.now()}`;
+  try {
+    const writer = new SysrootWriter(root, path.join(tmp, 'sysroot'));
+    writer.lay(program);
+    for (const obj of [closure.interpreter, ...closure.libraries]) if (obj) writer.lay(obj.path);
+    for (const extra of opts.add ?? []) writer.lay(normalizeGuestPath(path.posix.resolve(opts.root ? '/' : opts.cwd, extra)));
+    const manifest = validatePackageManifest({
+      Name: name,
+      Version: version,
+      Arch: closure.program.elf.arch,
+      // The path as given, a link kept as a link: redis-server is a link to redis-check-rdb,
+      // and which of the two runs depends on the name it was started by.
+      Program: program,
+      Args: [path.posix.basename(program)],
+    });
+    writeFileSync(path.join(tmp, 'package.manifest'), `${JSON.stringify(manifest, null, 2)}\n`);
+    renameSync(tmp, out);
+    return { dir: out, manifest, closure, files: writer.paths() };
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
