@@ -1,5 +1,5 @@
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type { Readable } from 'node:stream';
 import { UniError } from '../../schemas/errors.js';
 
@@ -39,18 +39,34 @@ export const DEFAULT_HTTP: HttpOptions = {
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };
 
+interface Transport {
+  request: typeof http.request;
+  agent: http.Agent;
+}
+
 // Keep-alive: resolution asks for many documents, and a warm get should reuse one socket.
-const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+const plain: Transport = { request: http.request, agent: new http.Agent({ keepAlive: true }) };
+let secure: Transport | null = null;
+
+/** TLS is loaded on the first https request only: a loopback or plain-http registry never pays for it. */
+async function transportFor(url: URL): Promise<Transport> {
+  if (url.protocol !== 'https:') return plain;
+  if (!secure) {
+    const mod: typeof https = await import('node:https');
+    secure = { request: mod.request, agent: new mod.Agent({ keepAlive: true }) };
+  }
+  return secure;
+}
 
 /** One attempt. The body is left unread; the idle timeout keeps guarding it while it streams. */
-export function requestOnce(req: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
+export async function requestOnce(req: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
+  const url = new URL(req.url);
+  const transport = await transportFor(url);
   return new Promise((resolve, reject) => {
-    const url = new URL(req.url);
-    const mod = url.protocol === 'https:' ? https : http;
     const body = req.body?.();
-    const r = mod.request(
+    const r = transport.request(
       url,
-      { method: req.method, headers: req.headers, agent: url.protocol === 'https:' ? agents.https : agents.http },
+      { method: req.method, headers: req.headers, agent: transport.agent },
       (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
     );
     r.setTimeout(timeoutMs, () => r.destroy(new NetworkError(`no answer from ${url.host} within ${timeoutMs / 1000}s`)));
