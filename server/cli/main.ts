@@ -4,12 +4,13 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isUniError } from '../../schemas/errors.js';
+import { addBlobsServeOption } from './blobs.js';
 import { addMirrorServeOptions, mirrorCommand } from './mirror.js';
 import { runServe, serveCommand, type ServeOptions } from './serve.js';
 
 export function buildServerProgram(): Command {
   const program = new Command('uni').exitOverride().configureOutput({ outputError: (str, write) => write(str) });
-  program.addCommand(addMirrorServeOptions(serveCommand()).action((opts: ServeOptions) => runServe(opts)));
+  program.addCommand(addBlobsServeOption(addMirrorServeOptions(serveCommand())).action((opts: ServeOptions) => runServe(opts)));
   program.addCommand(mirrorCommand());
   return program;
 }

@@ -3,9 +3,10 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { serverConfig } from '../config.js';
 import { listen, openNodeRegistry } from '../node.js';
+import { blobStoreFromOption, type BlobsServeOptions } from './blobs.js';
 import { describeMirror, mirrorFromServeOptions, startFollowing, type MirrorServeOptions } from './mirror.js';
 
-export interface ServeOptions extends MirrorServeOptions {
+export interface ServeOptions extends MirrorServeOptions, BlobsServeOptions {
   host: string;
   port: number;
   data: string;
@@ -38,8 +39,10 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   const log = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
+  const blobs = await blobStoreFromOption(opts);
   const registry = await openNodeRegistry({
     dataDir,
+    ...(blobs ? { blobs } : {}),
     config: serverConfig({ log, ...(opts.maxBody !== undefined ? { maxBodyBytes: opts.maxBody } : {}) }),
     adminToken: process.env['UNI_ADMIN_TOKEN'],
     ...(mirror ? { mirror } : {}),

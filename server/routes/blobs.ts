@@ -11,6 +11,9 @@ import { digestHex } from '../store/digest.js';
 import { packagesOfDigest } from '../store/packages.js';
 import { parseRange } from './range.js';
 
+/** Long enough for a slow client to start the download, short enough that a leaked URL goes stale. */
+const PRESIGN_TTL_SECONDS = 300;
+
 export function blobRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -33,6 +36,10 @@ export function blobRoutes(deps: AppDeps): Hono<AppEnv> {
     if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
     const head = await deps.blobs.head(digest);
     if (!head) throw notFound(`blob ${digest}`);
+    // A store that presigns (S3 with presign=true) serves the bytes itself; the client's Range
+    // header follows the redirect. no-store: the URL expires, the blob does not.
+    const presigned = await deps.blobs.presign?.(digest, PRESIGN_TTL_SECONDS);
+    if (presigned) return c.body(null, 302, { ...headers, Location: presigned, 'Cache-Control': 'no-store' });
     const range = parseRange(c.req.header('range'), head.size);
     if (range === 'unsatisfiable') {
       return c.body(null, 416, { ...headers, 'Content-Range': `bytes */${head.size}` });

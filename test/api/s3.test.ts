@@ -1,0 +1,91 @@
+/**
+ * The registry API suite on Node + SQLite + radosgw S3: `uni serve --blobs s3://...` as a real
+ * subprocess against a real Ceph radosgw. Also the presigned redirect, which only S3 offers.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3BlobStore } from '../../server/adapters/s3-blob-store.js';
+import { radosgwAvailable, startRadosgw, type Radosgw } from '../blobstore/radosgw.js';
+import { buildPackage } from '../helpers/archive.js';
+import { call } from '../helpers/http.js';
+import { snapshotDataDir, startServerProcess } from '../helpers/node-deployment.js';
+import { defineApiSuite, type Deployment } from './suite.js';
+
+const available = await radosgwAvailable();
+
+async function startS3Deployment(gw: Radosgw, options = ''): Promise<Deployment> {
+  const bucket = await gw.createBucket();
+  const dataDir = mkdtempSync(join(tmpdir(), 'uni-api-s3-'));
+  // snapshotDataDir also lists the folder store; with S3 it stays empty and S3 is listed instead.
+  mkdirSync(join(dataDir, 'blobs'));
+  const adminToken = `test-admin-${Math.random().toString(36).slice(2)}-token`;
+  // The server takes its S3 credentials from the environment, as in production.
+  Object.assign(process.env, gw.env);
+  const url = `s3://${bucket}/registry?endpoint=${encodeURIComponent(gw.endpoint)}&forcePathStyle=true${options}`;
+  const server = await startServerProcess(dataDir, adminToken, ['--blobs', url]);
+  const view = s3BlobStore({ client: gw.client, bucket, prefix: 'registry/' });
+  return {
+    baseUrl: server.url,
+    adminToken,
+    snapshot: async () => {
+      const uploads = await gw.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+      return {
+        ...snapshotDataDir(dataDir),
+        blobs: await view.list(),
+        uploads: (uploads.Uploads ?? []).map((u) => u.Key),
+      };
+    },
+    stop: async () => {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe.skipIf(!available)('Node + SQLite + radosgw S3', () => {
+  let gw: Radosgw;
+  beforeAll(async () => {
+    gw = await startRadosgw();
+  });
+  afterAll(async () => {
+    await gw?.release();
+  });
+
+  defineApiSuite('Node + SQLite + radosgw S3', () => startS3Deployment(gw));
+
+  describe('with presign=true', () => {
+    let dep: Deployment;
+    beforeAll(async () => {
+      dep = await startS3Deployment(gw, '&presign=true');
+    });
+    afterAll(async () => {
+      await dep?.stop();
+    });
+
+    it('answers a blob GET with a short-lived redirect to S3 that serves the bytes and ranges', async () => {
+      const archive = await buildPackage({ name: 'redirected', version: '1.0.0' });
+      const put = await call(dep.baseUrl, 'PUT', '/v1/packages/library/redirected/1.0.0/x86_64', { token: dep.adminToken, body: archive });
+      expect(put.status, put.body.toString()).toBe(201);
+      const blobPath = `/v1/blobs/${put.json().digest.replace(':', '/')}`;
+      const res = await fetch(dep.baseUrl + blobPath, { redirect: 'manual' });
+      expect(res.status).toBe(302);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const location = res.headers.get('location')!;
+      expect(location.startsWith(gw.endpoint)).toBe(true);
+      expect(location).toMatch(/X-Amz-Expires=300/);
+      const followed = await fetch(dep.baseUrl + blobPath);
+      expect(Buffer.from(await followed.arrayBuffer()).equals(archive)).toBe(true);
+      const ranged = await fetch(dep.baseUrl + blobPath, { headers: { range: 'bytes=10-19' } });
+      expect(ranged.status).toBe(206);
+      expect(Buffer.from(await ranged.arrayBuffer()).equals(archive.subarray(10, 20))).toBe(true);
+    });
+
+    it('still answers 404, not a redirect, for a blob nobody may see', async () => {
+      const res = await fetch(`${dep.baseUrl}/v1/blobs/sha256/${'0'.repeat(64)}`, { redirect: 'manual' });
+      expect(res.status).toBe(404);
+    });
+  });
+});
