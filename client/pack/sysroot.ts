@@ -50,7 +50,7 @@ export class SysrootWriter {
       // A dangling link is kept as the host has it; the archive rules still hold it inside.
       return real === null ? g : this.lay(points);
     }
-    if (stats.isDirectory()) return this.layDir(g, g);
+    if (stats.isDirectory()) return this.layDir(g, path.posix.join(realParent, path.posix.basename(g)));
     if (!stats.isFile()) {
       throw new UniError('unsupported_file', `${g} is neither a file, a folder nor a symbolic link; a package can hold only those`);
     }
