@@ -123,7 +123,7 @@ describe('uni manifest against a real registry', () => {
     const cacheHome = home();
     const r = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '--format', 'json'], cacheHome);
     expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as { program: string; arguments: string[]; environment: object; root: JsonNode; packages: { name: string }[] };
     expect(doc.program).toBe('/usr/bin/greeter');
     expect(doc.arguments).toEqual(['greeter', '/srv/app/main.greet', '--name', 'a b']);
@@ -141,7 +141,7 @@ describe('uni manifest against a real registry', () => {
     expect(all.get('/usr/lib/libgreet.so.1')).toMatchObject({ mode: '0644' });
 
     const nanos = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '--offline'], cacheHome);
-    expect(nanos.code).toBe(0);
+    expect(nanos.code, nanos.stderr).toBe(0);
     const root = parseManifest(nanos.stdout) as Map<string, unknown>;
     expect(root.get('program')).toBe('/usr/bin/greeter');
     expect(root.get('arguments')).toEqual(doc.arguments);
@@ -152,7 +152,7 @@ describe('uni manifest against a real registry', () => {
     const project = tempDir('uni-e2e-project-');
     layFiles(project, { 'config.json': JSON.stringify({ Dependencies: { greeter: '^2', 'other-greet': '1' } }) });
     const r = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH], home());
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('/usr/lib/libgreet.so.1 is provided by library/libgreet@1.0.0 and by library/other-greet@1.0.0');
   });
@@ -161,7 +161,7 @@ describe('uni manifest against a real registry', () => {
     const project = tempDir('uni-e2e-ops-');
     cpSync(join(import.meta.dirname, '../fixtures/ops-config'), project, { recursive: true });
     const r = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '-p', 'greeter@^2', '--format', 'json'], home());
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('NameServers is not written to the image');
     const doc = JSON.parse(r.stdout) as { arguments: string[]; environment: object; root: JsonNode; baseVolumeSize: string };
     expect(doc.arguments).toEqual(['greeter', 'ex.js']);
@@ -179,7 +179,7 @@ describe('uni manifest against a real registry', () => {
     const cacheHome = home();
     const run = () => uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '--format', 'json'], cacheHome);
     const first = await run();
-    expect(first.code).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
     const lockPath = join(project, 'uni.lock');
     const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as { packages: Record<string, { version: string; digest: string }> };
     expect(lock.packages['library/greeter']!.version).toBe('2.0.0');
@@ -187,7 +187,7 @@ describe('uni manifest against a real registry', () => {
     const newer: PackageDef = { ...RUNTIME, version: '2.1.0' };
     await publish(registry.url, 'library/greeter', newer.version, ARCH, await gzipTar(archiveEntries(newer)));
     const kept = await run();
-    expect(kept.code).toBe(0);
+    expect(kept.code, kept.stderr).toBe(0);
     expect((JSON.parse(kept.stdout) as { packages: { name: string; version: string }[] }).packages).toContainEqual({
       name: 'library/greeter',
       version: '2.0.0',
@@ -196,7 +196,7 @@ describe('uni manifest against a real registry', () => {
 
     writeFileSync(join(project, 'config.json'), config('^2.1'));
     const moved = await run();
-    expect(moved.code).toBe(0);
+    expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stderr).toContain('uni.lock has library/greeter 2.0.0, but config.json needs ^2.1: resolving again');
     expect(JSON.parse(readFileSync(lockPath, 'utf8')).packages['library/greeter'].version).toBe('2.1.0');
   });
@@ -205,13 +205,13 @@ describe('uni manifest against a real registry', () => {
     const project = tempDir('uni-e2e-lock-');
     layFiles(project, { 'config.json': JSON.stringify({ Dependencies: { greeter: '2.0.0' } }) });
     const first = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH], home());
-    expect(first.code).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
     const lockPath = join(project, 'uni.lock');
     const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
     lock.packages['library/greeter'].digest = `sha256:${'0'.repeat(64)}`;
     writeFileSync(lockPath, JSON.stringify(lock));
     const r = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH], home());
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/library\/greeter.*the lockfile pins sha256:0{64} but the registry now lists sha256:/);
   });

@@ -33,7 +33,7 @@ describe('uni manifest', () => {
     const dir = project({ program: '/bin/hello', files: ['bin/hello'], dirs: ['www'], args: ['--port', '80'], env: { A: 'b' } });
     const r = await uni(['manifest', '-c', join(dir, 'config.json'), '--offline'], tempDir());
     expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const root = parseManifest(r.stdout) as Map<string, unknown>;
     expect(root.get('program')).toBe('/bin/hello');
     expect(root.get('arguments')).toEqual(['hello', '--port', '80']);
@@ -44,14 +44,14 @@ describe('uni manifest', () => {
     const dir = project({ Program: '/bin/hello', Files: ['bin/hello'] });
     const out = join(dir, 'out', 'image.json');
     const ok = await uni(['manifest', '-c', join(dir, 'config.json'), '--format', 'json', '-o', out, '--offline'], tempDir());
-    expect(ok.code).toBe(0);
+    expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toBe('');
     const first = readFileSync(out, 'utf8');
     expect(JSON.parse(first)).toMatchObject({ program: '/bin/hello', arguments: ['hello'] });
 
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ Program: '/bin/hello', Files: ['bin/hello', 'missing.txt'] }));
     const bad = await uni(['manifest', '-c', join(dir, 'config.json'), '--format', 'json', '-o', out, '--offline'], tempDir());
-    expect(bad.code).toBe(1);
+    expect(bad.code, bad.stderr).toBe(1);
     expect(bad.stderr).toMatch(/Files: missing\.txt: .*missing\.txt does not exist/);
     expect(readFileSync(out, 'utf8')).toBe(first);
     expect(readdirSync(join(dir, 'out'))).toEqual(['image.json']);
@@ -60,7 +60,7 @@ describe('uni manifest', () => {
   it('exits 1 naming an unknown key and the nearest known one', async () => {
     const dir = project({ Program: '/bin/hello', Fils: ['bin/hello'] });
     const r = await uni(['manifest', '-c', join(dir, 'config.json'), '--offline'], tempDir());
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('unknown key "Fils" (did you mean "Files"?)');
     expect(r.stdout).toBe('');
   });
@@ -68,13 +68,13 @@ describe('uni manifest', () => {
   it('exits 2 on a format it does not know', async () => {
     const dir = project({ Program: '/bin/hello', Files: ['bin/hello'] });
     const r = await uni(['manifest', '-c', join(dir, 'config.json'), '--format', 'yaml'], tempDir());
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('unknown format "yaml"');
   });
 
   it('says which config file is missing', async () => {
     const r = await uni(['manifest', '-c', join(tempDir(), 'config.json')], tempDir());
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/cannot read .*config\.json: no such file/);
   });
 });
