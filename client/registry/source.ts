@@ -64,11 +64,13 @@ export class RegistrySource implements PackageSource {
       writeCachedDoc(path, { ...(answer.etag ? { etag: answer.etag } : {}), fetchedAt: new Date().toISOString(), doc: answer.doc });
       return answer.doc;
     } catch (e) {
-      if (!isNetworkError(e) || !cached) throw e;
+      // A registry that cannot be reached, or that fails on its side, is down for this run.
+      const down = isNetworkError(e) || (e instanceof UniError && e.status >= 500);
+      if (!down || !cached) throw e;
       this.registryDown = true;
       if (!this.warned) {
         this.warned = true;
-        this.opts.warn(`${e.message}; answering from the cache`);
+        this.opts.warn(`${(e as Error).message}; answering from the cache`);
       }
       return cached.doc;
     }

@@ -182,4 +182,13 @@ describe('installPackages', () => {
     expect(report.removed.map((r) => r.kind).sort()).toEqual(['archive', 'document', 'tree']);
     expect(listTrees(layout)).toEqual([]);
   });
+
+  it('answers from the cache when the registry keeps failing with 5xx', async () => {
+    reg.add({ name: 'redis', version: '7.2.4', archive: await buildPackage({ name: 'redis', version: '7.2.4' }) });
+    await install({ 'library/redis': '7.2.4' });
+    reg.failDocs = 10;
+    const [p] = await install({ 'library/redis': '7.2.4' });
+    expect(p!.version).toBe('7.2.4');
+    expect(warnings).toEqual(['package library/redis: registry down; answering from the cache']);
+  });
 });

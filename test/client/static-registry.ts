@@ -22,6 +22,8 @@ export interface StaticRegistry {
   hits: { docs: number; notModified: number; blobs: number; ranges: string[] };
   /** Blob requests that answer 503 (with Retry-After: 0) before one succeeds. */
   fail503: number;
+  /** Package document requests that answer 500 before one succeeds. */
+  failDocs: number;
   /** Blob requests cut after this many bytes. */
   cutAfter: { bytes: number; times: number };
   /** Serve these bytes instead of the real archive. */
@@ -41,6 +43,7 @@ export async function startStaticRegistry(): Promise<StaticRegistry> {
     url: '',
     hits: { docs: 0, notModified: 0, blobs: 0, ranges: [] },
     fail503: 0,
+    failDocs: 0,
     cutAfter: { bytes: 0, times: 0 },
     add(pkg) {
       const full = pkg.name.includes('/') ? pkg.name : `library/${pkg.name}`;
@@ -66,6 +69,11 @@ export async function startStaticRegistry(): Promise<StaticRegistry> {
       const d = docs.get(full);
       if (!d) {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: `package ${full} not found` } }));
+        return;
+      }
+      if (reg.failDocs > 0) {
+        reg.failDocs--;
+        res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"code":"internal","message":"registry down"}}');
         return;
       }
       const body = JSON.stringify({ name: full, namespace: doc[1], private: false, ...d });
