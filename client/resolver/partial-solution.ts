@@ -31,6 +31,8 @@ export class PartialSolution {
    * heuristic breaks ties by this order, as pub does.
    */
   readonly positive = new Map<Pkg, Term>();
+  /** The packages of `positive` not yet decided, in the same order: what is left to decide. */
+  readonly undecided = new Map<Pkg, Term>();
 
   /** The root's decision is level 1, so conflict resolution (starting at 1) never undoes it. */
   get decisionLevel(): number {
@@ -44,6 +46,7 @@ export class PartialSolution {
   decide(pkg: Pkg, version: number): void {
     this.decisionCount++;
     this.state(pkg).decided = version;
+    this.undecided.delete(pkg);
     this.assign(term(pkg, true, VersionSet.of(pkg.versions.length, [version])), null);
   }
 
@@ -102,12 +105,16 @@ export class PartialSolution {
     const reinsert: Array<[number, Pkg, Term]> = [];
     for (const pkg of touched) {
       this.positive.delete(pkg);
+      this.undecided.delete(pkg);
       const h = this.states[pkg.id]!.history;
       const first = h.findIndex((e) => e.accumulated.positive);
       if (first >= 0) reinsert.push([h[first]!.assignment.index, pkg, h[h.length - 1]!.accumulated]);
     }
     reinsert.sort((a, b) => a[0] - b[0]);
-    for (const [, pkg, acc] of reinsert) this.positive.set(pkg, acc);
+    for (const [, pkg, acc] of reinsert) {
+      this.positive.set(pkg, acc);
+      if (this.states[pkg.id]!.decided < 0) this.undecided.set(pkg, acc);
+    }
   }
 
   private state(pkg: Pkg): PackageState {
@@ -126,6 +133,9 @@ export class PartialSolution {
     const prev = st.history.length > 0 ? st.history[st.history.length - 1]!.accumulated : undefined;
     const accumulated = prev ? intersect(prev, t) : t;
     st.history.push({ assignment, accumulated });
-    if (accumulated.positive) this.positive.set(t.pkg, accumulated);
+    if (accumulated.positive) {
+      this.positive.set(t.pkg, accumulated);
+      if (st.decided < 0) this.undecided.set(t.pkg, accumulated);
+    }
   }
 }

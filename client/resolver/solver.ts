@@ -35,10 +35,16 @@ export class Solver {
   async solve(): Promise<Map<Pkg, string>> {
     const root = this.index.root;
     this.add(incompatibility([term(root, false, VersionSet.of(2, [0]))], { kind: 'root' }));
-    let next: Pkg | null = root;
+    let next: Pkg = root;
     while (next !== null) {
       this.propagate(next);
-      next = await this.choose();
+      const pick = this.pick();
+      if (pick === null) break;
+      const [pkg, version] = pick;
+      // Only a dependency not fetched yet costs a wait; most are in by now, thanks to prefetching.
+      const names = version < 0 ? [] : pkg.deps[version]!.map(([name]) => name);
+      if (names.some((n) => this.index.get(n) === undefined)) await this.index.loadAll(names);
+      next = this.tryVersion(pkg, version);
     }
     const out = new Map<Pkg, string>();
     for (const pkg of this.solution.positive.keys()) {
@@ -134,13 +140,13 @@ export class Solver {
     throw new UniError('unsatisfiable', explain(inc, this.arch));
   }
 
-  private async choose(): Promise<Pkg | null> {
+  /** The package with the fewest candidates left (first come on ties), at its locked or newest one. */
+  private pick(): [Pkg, number] | null {
     let best: Pkg | undefined;
     let bestTerm: Term | undefined;
     let bestCount = Infinity;
-    for (const [pkg, t] of this.solution.positive) {
-      if (this.solution.decidedVersion(pkg) >= 0) continue;
-      const count = pkg.locked >= 0 && t.set.has(pkg.locked) && pkg.allowed.has(pkg.locked) ? 1 : t.set.intersect(pkg.allowed).count();
+    for (const [pkg, t] of this.solution.undecided) {
+      const count = pkg.locked >= 0 && t.set.has(pkg.locked) && pkg.allowed.has(pkg.locked) ? 1 : t.set.countWith(pkg.allowed);
       if (count < bestCount) {
         best = pkg;
         bestTerm = t;
@@ -151,21 +157,25 @@ export class Solver {
     }
     if (!best || !bestTerm) return null;
     const candidates = bestTerm.set.intersect(best.allowed);
-    const version = best.locked >= 0 && candidates.has(best.locked) ? best.locked : candidates.highest();
+    return [best, best.locked >= 0 && candidates.has(best.locked) ? best.locked : candidates.highest()];
+  }
+
+  /** Adds the version's dependencies and decides it, unless they already conflict (then propagation finds out). */
+  private tryVersion(pkg: Pkg, version: number): Pkg {
     if (version < 0) {
-      this.add(incompatibility([bestTerm], { kind: 'noVersions' }));
-      return best;
+      this.add(incompatibility([this.solution.undecided.get(pkg)!], { kind: 'noVersions' }));
+      return pkg;
     }
     let conflict = false;
-    for (const inc of await this.dependencies(best, version)) {
+    for (const inc of this.dependencies(pkg, version)) {
       this.add(inc);
-      conflict ||= inc.terms.every((t) => t.pkg === best || this.solution.satisfies(t));
+      conflict ||= inc.terms.every((t) => t.pkg === pkg || this.solution.satisfies(t));
     }
     if (!conflict) {
-      this.solution.decide(best, version);
+      this.solution.decide(pkg, version);
       this.stats.decisions++;
     }
-    return best;
+    return pkg;
   }
 
   /**
@@ -174,9 +184,9 @@ export class Solver {
    * already covered. A newly loaded dependency brings the incompatibilities that rule out its
    * versions for this architecture or yanked.
    */
-  private async dependencies(pkg: Pkg, version: number): Promise<Incompatibility[]> {
+  private dependencies(pkg: Pkg, version: number): Incompatibility[] {
     const deps = pkg.deps[version]!.filter(([name]) => !pkg.listed.get(name)?.has(version));
-    const targets = await this.index.loadAll(deps.map(([name]) => name));
+    const targets = deps.map(([name]) => this.index.get(name)!);
     for (const target of targets) this.addExclusions(target);
     const out: Incompatibility[] = [];
     const who = pkg.isRoot ? pkg.name : `${pkg.name} ${pkg.versions[version]}`;

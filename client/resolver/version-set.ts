@@ -1,17 +1,18 @@
 /**
  * A set of versions of one package, as a bitset over that package's sorted version list
  * (its universe). Membership of a version in a range is decided once, by `semver`, when the
- * set is built; after that every term operation is a few word-wide bit operations, which is
+ * set is built; after that every term operation is a few word-wide bit operations (on plain
+ * arrays: small typed arrays cost more to allocate than they save), which is
  * what makes propagation cheap on packages with hundreds of versions.
  */
 export class VersionSet {
   private constructor(
     readonly size: number,
-    private readonly words: Uint32Array,
+    private readonly words: number[],
   ) {}
 
   static empty(size: number): VersionSet {
-    return new VersionSet(size, new Uint32Array(Math.ceil(size / 32) || 1));
+    return new VersionSet(size, new Array<number>(Math.ceil(size / 32) || 1).fill(0));
   }
 
   static full(size: number): VersionSet {
@@ -55,6 +56,18 @@ export class VersionSet {
     return n;
   }
 
+  /** |this ∩ other|, without building the intersection. */
+  countWith(other: VersionSet): number {
+    let n = 0;
+    for (let k = 0; k < this.words.length; k++) {
+      let w = this.words[k]! & other.words[k]!;
+      w = w - ((w >>> 1) & 0x55555555);
+      w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
+      n += (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+    }
+    return n;
+  }
+
   /** Highest member, or -1 when empty: versions are sorted ascending, so this is the newest. */
   highest(): number {
     for (let k = this.words.length - 1; k >= 0; k--) {
@@ -65,19 +78,19 @@ export class VersionSet {
   }
 
   intersect(other: VersionSet): VersionSet {
-    const out = new Uint32Array(this.words.length);
+    const out = new Array<number>(this.words.length);
     for (let k = 0; k < out.length; k++) out[k] = this.words[k]! & other.words[k]!;
     return new VersionSet(this.size, out);
   }
 
   union(other: VersionSet): VersionSet {
-    const out = new Uint32Array(this.words.length);
+    const out = new Array<number>(this.words.length);
     for (let k = 0; k < out.length; k++) out[k] = this.words[k]! | other.words[k]!;
     return new VersionSet(this.size, out);
   }
 
   minus(other: VersionSet): VersionSet {
-    const out = new Uint32Array(this.words.length);
+    const out = new Array<number>(this.words.length);
     for (let k = 0; k < out.length; k++) out[k] = this.words[k]! & ~other.words[k]!;
     return new VersionSet(this.size, out);
   }

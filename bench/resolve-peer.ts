@@ -1,0 +1,57 @@
+import { createRequire } from 'node:module';
+import { parentPort, workerData } from 'node:worker_threads';
+import { shapeByName, type Shape } from './resolve-shapes.js';
+
+interface ElmSolver {
+  init(): void;
+  solve_deps(root: string, useTest: boolean, extra: Record<string, string>, fetch: (pkg: string, version: string) => string, list: (pkg: string) => string[]): string;
+}
+
+const elmJson = (name: string, version: string, deps: Record<string, string>): string =>
+  JSON.stringify({
+    type: 'package',
+    name,
+    summary: 'bench',
+    license: 'BSD-3-Clause',
+    version,
+    'exposed-modules': [],
+    'elm-version': '0.19.0 <= v < 0.20.0',
+    dependencies: deps,
+    'test-dependencies': {},
+  });
+
+/**
+ * One run of elm-solve-deps-wasm (pubgrub-rs compiled to WebAssembly) on a shape. The elm.json
+ * texts are built before the clock starts, so the peer pays only for solving and the callbacks.
+ */
+export function runPeer(shape: Shape): { ms: number; solution: Record<string, string> | null } {
+  const require = createRequire(import.meta.url);
+  const wasm = require('elm-solve-deps-wasm') as ElmSolver;
+  wasm.init();
+  const docs = new Map<string, string>();
+  const lists = new Map<string, string[]>();
+  for (const [name, versions] of shape.packages) {
+    lists.set(name, versions.map((x) => x.version).reverse());
+    for (const x of versions) {
+      docs.set(`${name}@${x.version}`, elmJson(name, x.version, Object.fromEntries(Object.entries(x.deps).map(([d, r]) => [d, r.elm]))));
+    }
+  }
+  const root = elmJson('bench/root', '1.0.0', Object.fromEntries(Object.entries(shape.root).map(([d, r]) => [d, r.elm])));
+  const start = performance.now();
+  let solution: Record<string, string> | null = null;
+  try {
+    const out = JSON.parse(wasm.solve_deps(root, false, {}, (pkg, version) => docs.get(`${pkg}@${version}`)!, (pkg) => lists.get(pkg) ?? [])) as {
+      direct: Record<string, string>;
+      indirect: Record<string, string>;
+    };
+    solution = { ...out.direct, ...out.indirect };
+  } catch {
+    solution = null;
+  }
+  return { ms: performance.now() - start, solution };
+}
+
+// In a worker thread, so that a run that does not finish can be stopped without ending the benchmark.
+if (parentPort && workerData) {
+  parentPort.postMessage(runPeer(shapeByName((workerData as { shape: string }).shape)));
+}

@@ -1,0 +1,116 @@
+import { Worker } from 'node:worker_threads';
+import { isUniError } from '../schemas/errors.js';
+import { resolve, type SolveStats } from '../client/resolver/index.js';
+import type { PackageSource, PackageVersionInfo } from '../client/types.js';
+import { SHAPES, shapeByName, type Shape } from './resolve-shapes.js';
+
+/**
+ * `npm run bench:resolve`: the shapes of pubgrub-rs's benchmarks through unipkg's resolver and
+ * through elm-solve-deps-wasm (pubgrub-rs in WebAssembly), over the same in-memory index, in
+ * one process. Prints the median of several runs of each; not a pass/fail test.
+ */
+
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
+const PEER_TIMEOUT_MS = Number(process.env['BENCH_PEER_TIMEOUT_MS'] ?? 60_000);
+
+interface Outcome {
+  ms: number;
+  solution: Record<string, string> | null;
+}
+
+function sourceOf(shape: Shape): PackageSource {
+  const infos = new Map<string, PackageVersionInfo[]>();
+  for (const [name, versions] of shape.packages) {
+    infos.set(
+      name,
+      versions.map((x) => ({
+        version: x.version,
+        dependencies: Object.fromEntries(Object.entries(x.deps).map(([d, r]) => [d, r.npm])),
+        yanked: false,
+        arches: ['x86_64', 'aarch64'],
+      })),
+    );
+  }
+  return { versions: async (pkg) => infos.get(pkg) ?? [] };
+}
+
+async function runOurs(shape: Shape, stats: SolveStats): Promise<Outcome> {
+  const source = sourceOf(shape);
+  const root = Object.fromEntries(Object.entries(shape.root).map(([d, r]) => [d, r.npm]));
+  const start = performance.now();
+  try {
+    const solution = await resolve({ root, arch: 'x86_64', source, stats });
+    return { ms: performance.now() - start, solution };
+  } catch (e) {
+    if (!isUniError(e) || e.code !== 'unsatisfiable') throw e;
+    return { ms: performance.now() - start, solution: null };
+  }
+}
+
+/** One peer run in a worker thread; undefined when it does not finish in time. */
+function runPeer(shape: string): Promise<Outcome | undefined> {
+  return new Promise((done, fail) => {
+    const worker = new Worker(new URL('./resolve-peer.js', import.meta.url), { workerData: { shape } });
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      done(undefined);
+    }, PEER_TIMEOUT_MS);
+    worker.once('message', (m: Outcome) => {
+      clearTimeout(timer);
+      void worker.terminate();
+      done(m);
+    });
+    worker.once('error', (e) => {
+      clearTimeout(timer);
+      fail(e);
+    });
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+function sameSolution(a: Record<string, string> | null, b: Record<string, string> | null): boolean {
+  if (a === null || b === null) return a === b;
+  const ka = Object.keys(a).sort();
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+const fmt = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const rows: string[][] = [['shape', 'unipkg', 'elm-solve-deps-wasm', 'ratio', 'decisions', 'conflicts', 'result']];
+  for (const key of only.length > 0 ? only : SHAPES) {
+    const shape = shapeByName(key);
+    const stats: SolveStats = { decisions: 0, conflicts: 0 };
+    const ours: Outcome[] = [];
+    for (let i = 0; i < RUNS; i++) ours.push(await runOurs(shape, stats));
+    const peer: Outcome[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const run = await runPeer(key);
+      if (!run) break;
+      peer.push(run);
+    }
+    const oursMs = median(ours.map((o) => o.ms));
+    const peerMs = peer.length > 0 ? median(peer.map((o) => o.ms)) : undefined;
+    const result = ours[0]!.solution === null ? 'unsatisfiable' : `${Object.keys(ours[0]!.solution).length} packages`;
+    const agree = peer.length === 0 ? '' : sameSolution(ours[0]!.solution, peer[0]!.solution) ? '' : ' (solutions differ)';
+    rows.push([
+      shape.name,
+      fmt(oursMs),
+      peerMs === undefined ? `> ${fmt(PEER_TIMEOUT_MS)}` : fmt(peerMs),
+      peerMs === undefined ? `> ${(PEER_TIMEOUT_MS / oursMs).toFixed(1)}x` : `${(peerMs / oursMs).toFixed(1)}x`,
+      String(stats.decisions),
+      String(stats.conflicts),
+      result + agree,
+    ]);
+    process.stderr.write(`${rows[rows.length - 1]!.join('  ')}\n`);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  for (const r of rows) process.stdout.write(`${r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()}\n`);
+}
+
+await main();
