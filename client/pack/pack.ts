@@ -111,7 +111,7 @@ function header(top: string, e: Entry): HeaderArgument {
   const name = e.rel === '' ? top : `${top}/${e.rel}`;
   const fixed = { mtime: FIXED_MTIME, uid: 0, gid: 0, uname: '', gname: '' };
   if (e.linkTarget !== undefined) return { ...fixed, name, type: 'symlink', linkname: e.linkTarget, mode: 0o777 };
-  if (e.stats.isDirectory()) return { ...fixed, name, type: 'directory', mode: 0o755 };
+  if (e.stats.isDirectory()) return { ...fixed, name: `${name}/`, type: 'directory', mode: 0o755 };
   return { ...fixed, name, type: 'file', size: e.stats.size, mode: e.stats.mode & 0o111 ? 0o755 : 0o644 };
 }
 
