@@ -13,7 +13,7 @@ import { openSqlite, sqliteDb } from '../adapters/sqlite-db.js';
 import type { AppDeps } from '../deps.js';
 import { mirrorConfig, parseDuration, parseRegistryUrl, type Mirror } from '../mirror/config.js';
 import { followUpstream, type Following } from '../mirror/follow.js';
-import { syncFeed } from '../mirror/sync.js';
+import { storeSink, syncFeed } from '../mirror/sync.js';
 import { upstreamClient } from '../mirror/upstream.js';
 import { migrationsDir } from '../node.js';
 import { systemClock } from '../ports.js';
@@ -122,7 +122,7 @@ async function runSync(opts: SyncCliOptions): Promise<void> {
   const started = performance.now();
   try {
     const report = await syncFeed(
-      { db, blobs: fsBlobStore(join(dataDir, 'blobs')), clock: systemClock },
+      storeSink({ db, blobs: fsBlobStore(join(dataDir, 'blobs')), clock: systemClock }),
       {
         upstream: upstreamClient({ url: from, ...(opts.token !== undefined ? { token: opts.token } : {}), fetch: globalThis.fetch, timeoutMs: 30_000 }),
         namespaces,

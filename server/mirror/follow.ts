@@ -7,7 +7,7 @@
  */
 import { isUpstreamFailure } from './upstream.js';
 import { askUpstream, type MirrorContext } from './refresh.js';
-import { syncFeed, type SyncReport } from './sync.js';
+import { storeSink, syncFeed, type SyncReport } from './sync.js';
 
 export interface Following {
   /** Resolves after the round in flight, if any, has finished. */
@@ -19,7 +19,7 @@ const PAGE_SIZE = 500;
 
 export async function followRound(ctx: MirrorContext): Promise<SyncReport> {
   return askUpstream(ctx, (upstream) =>
-    syncFeed(ctx, { upstream, namespaces: ctx.mirror.config.namespaces, arches: null, concurrency: CONCURRENCY, pageSize: PAGE_SIZE }),
+    syncFeed(storeSink(ctx), { upstream, namespaces: ctx.mirror.config.namespaces, arches: null, concurrency: CONCURRENCY, pageSize: PAGE_SIZE }),
   );
 }
 

@@ -6,7 +6,7 @@
  * repeated one copies nothing.
  */
 import { UniError } from '../../schemas/errors.js';
-import type { ArtifactDocument } from '../documents.js';
+import type { ArtifactDocument, PackageDocument } from '../documents.js';
 import type { BlobStore, Clock, Db } from '../ports.js';
 import { applyPackageDocument, forgetPackage } from './apply.js';
 import { inParallel, semaphore } from './parallel.js';
@@ -18,10 +18,26 @@ export interface SyncTarget {
   clock: Clock;
 }
 
+/** What a sync copies into: a registry's Db and BlobStore (storeSink), or another registry over HTTP. */
+export interface SyncSink {
+  readPosition(key: string): Promise<number>;
+  /** Called only once every change up to `seq` has its data stored. */
+  writePosition(key: string, seq: number): Promise<void>;
+  /** Brings one package in line with the origin's document, blobs before metadata. */
+  applyPackage(doc: PackageDocument, etag: string | null, opts: SyncOptions, copied: Copied): Promise<void>;
+  /** The origin no longer shows `name`. */
+  forget(name: string, origin: string): Promise<void>;
+}
+
+/** What a sink reports as it copies blobs. */
+export interface Copied {
+  blob(bytes: number): void;
+}
+
 export type SyncEvent =
   | { kind: 'queued'; bytes: number }
   | { kind: 'bytes'; bytes: number }
-  | { kind: 'package'; name: string; added: number }
+  | { kind: 'package'; name: string }
   | { kind: 'position'; seq: number };
 
 export interface SyncOptions {
@@ -51,25 +67,13 @@ export function syncKey(url: string, namespaces: readonly string[] | null, arche
   return `${url} namespaces=${ns} arches=${ar}`;
 }
 
-export async function readPosition(db: Db, key: string): Promise<number> {
-  return (await db.first<{ position: number }>('SELECT position FROM sync_state WHERE origin = ?', [key]))?.position ?? 0;
-}
-
-async function writePosition(target: SyncTarget, key: string, seq: number): Promise<void> {
-  await target.db.run(
-    `INSERT INTO sync_state (origin, position, updated_at) VALUES (?, ?, ?)
-     ON CONFLICT (origin) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
-    [key, seq, target.clock.now().toISOString()],
-  );
-}
-
-/** Streams `digest` from the origin into the store; committed only when its hash and size match. */
-async function copyBlob(target: SyncTarget, opts: SyncOptions, art: ArtifactDocument): Promise<void> {
+/** The origin's bytes for `art`, counted into the progress as they pass. */
+export async function originBlob(opts: SyncOptions, art: ArtifactDocument): Promise<ReadableStream<Uint8Array>> {
   const source = await opts.upstream.blob(art.digest);
   if (source === null) {
     throw new UniError('upstream_missing', `origin ${opts.upstream.url} has no blob ${art.digest} for ${art.name}@${art.version} (${art.arch})`, 502);
   }
-  const counted = source.pipeThrough(
+  return source.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         opts.onEvent?.({ kind: 'bytes', bytes: chunk.byteLength });
@@ -77,54 +81,86 @@ async function copyBlob(target: SyncTarget, opts: SyncOptions, art: ArtifactDocu
       },
     }),
   );
-  const staged = await target.blobs.stage(counted, art.size);
-  if (staged.digest !== art.digest || staged.size !== art.size) {
-    await target.blobs.discard(staged);
-    throw new UniError(
-      'digest_mismatch',
-      `origin ${opts.upstream.url} sent bytes for ${art.name}@${art.version} (${art.arch}) that hash to ${staged.digest} (${staged.size} bytes), not ${art.digest} (${art.size} bytes); nothing was kept`,
-      502,
-    );
-  }
-  await target.blobs.commit(staged);
 }
 
-export async function syncFeed(target: SyncTarget, opts: SyncOptions): Promise<SyncReport> {
+export function digestMismatch(opts: SyncOptions, art: ArtifactDocument, got: string, size: number): UniError {
+  return new UniError(
+    'digest_mismatch',
+    `origin ${opts.upstream.url} sent bytes for ${art.name}@${art.version} (${art.arch}) that hash to ${got} (${size} bytes), not ${art.digest} (${art.size} bytes); nothing was kept`,
+    502,
+  );
+}
+
+/** Copies into a registry's own Db and BlobStore: a data folder, or the running mirror (--follow). */
+export function storeSink(target: SyncTarget): SyncSink {
+  const downloads = new WeakMap<SyncOptions, <R>(fn: () => Promise<R>) => Promise<R>>();
+  const copyBlob = async (opts: SyncOptions, art: ArtifactDocument): Promise<void> => {
+    const staged = await target.blobs.stage(await originBlob(opts, art), art.size);
+    if (staged.digest !== art.digest || staged.size !== art.size) {
+      await target.blobs.discard(staged);
+      throw digestMismatch(opts, art, staged.digest, staged.size);
+    }
+    await target.blobs.commit(staged);
+  };
+  return {
+    async readPosition(key) {
+      return (await target.db.first<{ position: number }>('SELECT position FROM sync_state WHERE origin = ?', [key]))?.position ?? 0;
+    },
+    async writePosition(key, seq) {
+      await target.db.run(
+        `INSERT INTO sync_state (origin, position, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (origin) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+        [key, seq, target.clock.now().toISOString()],
+      );
+    },
+    async applyPackage(doc, etag, opts, copied) {
+      let limit = downloads.get(opts);
+      if (!limit) downloads.set(opts, (limit = semaphore(opts.concurrency)));
+      const run = limit;
+      await applyPackageDocument(target.db, doc, {
+        upstream: opts.upstream,
+        at: target.clock.now().toISOString(),
+        etag,
+        ...(opts.arches ? { arches: opts.arches } : {}),
+        concurrency: opts.concurrency,
+        beforeCommit: async (added) => {
+          const missing: ArtifactDocument[] = [];
+          for (const art of added) {
+            if ((await target.blobs.head(art.digest)) === null && !missing.some((m) => m.digest === art.digest)) missing.push(art);
+          }
+          for (const art of missing) opts.onEvent?.({ kind: 'queued', bytes: art.size });
+          await inParallel(missing, missing.length, (art) => run(() => copyBlob(opts, art)));
+          for (const art of missing) copied.blob(art.size);
+        },
+      });
+    },
+    async forget(name, origin) {
+      const from = await target.db.first<{ upstream: string }>('SELECT upstream FROM mirror_packages WHERE package = ?', [name]);
+      if (from?.upstream === origin) await forgetPackage(target.db, name);
+    },
+  };
+}
+
+export async function syncFeed(sink: SyncSink, opts: SyncOptions): Promise<SyncReport> {
   const key = syncKey(opts.upstream.url, opts.namespaces, opts.arches);
-  const report: SyncReport = { changes: 0, packages: 0, blobs: 0, bytes: 0, position: await readPosition(target.db, key) };
-  const downloads = semaphore(opts.concurrency);
+  const report: SyncReport = { changes: 0, packages: 0, blobs: 0, bytes: 0, position: await sink.readPosition(key) };
+  const copied: Copied = {
+    blob(bytes) {
+      report.blobs++;
+      report.bytes += bytes;
+    },
+  };
   const wanted = (c: Change): boolean =>
     (!opts.namespaces || opts.namespaces.includes(c.name.split('/')[0]!)) &&
     (c.type !== 'publish' || !opts.arches || c.arch === undefined || opts.arches.includes(c.arch));
 
   const syncPackage = async (name: string): Promise<void> => {
     const answer = await opts.upstream.packageDocument(name);
-    const at = target.clock.now().toISOString();
-    if (answer.kind !== 'document') {
-      // Gone from the origin, or hidden from this sync's token: a copy that came from there goes too.
-      const from = await target.db.first<{ upstream: string }>('SELECT upstream FROM mirror_packages WHERE package = ?', [name]);
-      if (from?.upstream === opts.upstream.url) await forgetPackage(target.db, name);
-      return;
-    }
-    const applied = await applyPackageDocument(target.db, answer.doc, {
-      upstream: opts.upstream,
-      at,
-      etag: answer.etag,
-      ...(opts.arches ? { arches: opts.arches } : {}),
-      concurrency: opts.concurrency,
-      beforeCommit: async (added) => {
-        const missing: ArtifactDocument[] = [];
-        for (const art of added) {
-          if ((await target.blobs.head(art.digest)) === null && !missing.some((m) => m.digest === art.digest)) missing.push(art);
-        }
-        for (const art of missing) opts.onEvent?.({ kind: 'queued', bytes: art.size });
-        await inParallel(missing, missing.length, (art) => downloads(() => copyBlob(target, opts, art)));
-        report.blobs += missing.length;
-        report.bytes += missing.reduce((n, a) => n + a.size, 0);
-      },
-    });
+    // Gone from the origin, or hidden from this sync's token: a copy that came from there goes too.
+    if (answer.kind !== 'document') return sink.forget(name, opts.upstream.url);
+    await sink.applyPackage(answer.doc, answer.etag, opts, copied);
     report.packages++;
-    opts.onEvent?.({ kind: 'package', name, added: applied.added.length });
+    opts.onEvent?.({ kind: 'package', name });
   };
 
   for (;;) {
@@ -135,13 +171,21 @@ export async function syncFeed(target: SyncTarget, opts: SyncOptions): Promise<S
     const names = [...new Set(changes.filter(wanted).map((c) => c.name))];
     const done = new Set<string>();
     let cursor = 0;
+    let written = report.position;
     let writing = Promise.resolve();
+    // Each call queues a write of the latest position; queued ones that find it written do
+    // nothing, so a burst of finished packages costs one transaction, not one each.
     const advance = (): Promise<void> => {
       while (cursor < changes.length && (!wanted(changes[cursor]!) || done.has(changes[cursor]!.name))) cursor++;
       const seq = cursor === changes.length ? page.next : cursor > 0 ? changes[cursor - 1]!.seq : report.position;
-      if (seq <= report.position) return writing;
-      report.position = seq;
-      writing = writing.then(() => writePosition(target, key, seq)).then(() => opts.onEvent?.({ kind: 'position', seq }));
+      if (seq > report.position) report.position = seq;
+      writing = writing.then(async () => {
+        const at = report.position;
+        if (at <= written) return;
+        await sink.writePosition(key, at);
+        written = at;
+        opts.onEvent?.({ kind: 'position', seq: at });
+      });
       return writing;
     };
     try {
