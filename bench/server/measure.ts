@@ -1,0 +1,58 @@
+/** Measurements: requests per second (autocannon), download MB/s (curl), peak RSS (/proc). */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p99: number };
+  non2xx: number;
+  errors: number;
+}
+type Autocannon = (opts: { url: string; connections: number; duration: number; headers?: Record<string, string> }) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+export interface Rps {
+  rps: number;
+  p99: number;
+}
+
+/** Warms up, then measures; refuses a run with any error or non-2xx answer. */
+export async function requestsPerSecond(url: string, seconds: number, connections = 32): Promise<Rps> {
+  await autocannon({ url, connections, duration: 2 });
+  const r = await autocannon({ url, connections, duration: seconds });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+  return { rps: r.requests.average, p99: r.latency.p99 };
+}
+
+/** MB/s of one download through curl into /dev/null (curl's own figure). */
+export function downloadMBps(url: string): number {
+  const r = spawnSync('curl', ['-sS', '-o', '/dev/null', '-w', '%{speed_download} %{http_code}', url], { encoding: 'utf8' });
+  const [speed, code] = r.stdout.trim().split(' ');
+  if (r.status !== 0 || code !== '200') throw new Error(`curl ${url}: exit ${r.status}, HTTP ${code}: ${r.stderr}`);
+  return Number(speed) / 1e6;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+/** Samples a process's resident memory until stopped; the peak is the larger of the samples and the kernel's high-water mark. */
+export function rssSampler(pid: number, everyMs = 50): { stop(): { peakMiB: number } } {
+  let peak = 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, statusKiB(pid, 'VmRSS'));
+  }, everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return { peakMiB: Math.max(peak, statusKiB(pid, 'VmHWM')) / 1024 };
+    },
+  };
+}
