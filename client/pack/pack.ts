@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, lstatSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { constants as zlibConstants, createGzip } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 import tar, { type Pack } from 'tar-stream';
 import { checkEntryCount, checkUnpackedSize, entrySegments, resolveLinkTarget } from '../../schemas/archive/rules.js';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../../schemas/archive/types.js';
@@ -22,6 +22,8 @@ const FIXED_MTIME = new Date(0);
 /** The gzip header's OS byte (RFC 1952): zlib writes the build platform's; we always say Unix. */
 const GZIP_OS_UNIX = 3;
 const GZIP_OS_OFFSET = 9;
+/** gzip's own default: level 9 takes twice as long on a 100 MB runtime for about 1% less. */
+const GZIP_LEVEL = 6;
 
 export interface PackResult {
   file: string;
@@ -173,7 +175,7 @@ export async function packDirectory(dir: string, opts: { out?: string; cwd?: str
       }),
       pipeline(
         pack,
-        createGzip({ level: zlibConstants.Z_BEST_COMPRESSION }),
+        createGzip({ level: GZIP_LEVEL }),
         fixGzipHeader,
         async function* (source: AsyncIterable<Buffer>) {
           for await (const chunk of source) {

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { serverConfig } from '../config.js';
 import { listen, openNodeRegistry } from '../node.js';
 import { blobStoreFromOption, type BlobsServeOptions } from './blobs.js';
+import { isEmptyDataDir, seedFromHost, seedNextSteps } from '../seed.js';
 import { describeMirror, mirrorFromServeOptions, startFollowing, type MirrorServeOptions } from './mirror.js';
 
 export interface ServeOptions extends MirrorServeOptions, BlobsServeOptions {
@@ -11,6 +12,7 @@ export interface ServeOptions extends MirrorServeOptions, BlobsServeOptions {
   port: number;
   data: string;
   maxBody?: number;
+  seedFromHost?: boolean;
 }
 
 function intArg(what: string, min: number, max: number) {
@@ -30,11 +32,13 @@ export function serveCommand(): Command {
     .option('--port <port>', 'port to listen on (0: any free port)', intArg('--port', 0, 65535), 7878)
     .option('--data <dir>', 'data folder (registry.sqlite, blobs/)', './data')
     .option('--max-body <bytes>', 'largest archive accepted by a publish', intArg('--max-body', 1, Number.MAX_SAFE_INTEGER))
+    .option('--seed-from-host', 'when the data folder is empty, publish node (and python, redis when installed) made from this machine')
     .addHelpText('after', '\nEnvironment:\n  UNI_ADMIN_TOKEN   registers this admin token at start (otherwise the first start prints one)');
 }
 
 export async function runServe(opts: ServeOptions): Promise<void> {
   const dataDir = resolve(opts.data);
+  const seed = opts.seedFromHost === true && isEmptyDataDir(dataDir);
   const mirror = mirrorFromServeOptions(opts);
   const log = (line: string): void => {
     process.stdout.write(`${line}\n`);
@@ -53,6 +57,14 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   const following = startFollowing(registry.deps, opts);
   if (registry.generatedAdminToken !== undefined) {
     log(`admin token, shown this once (keep it): ${registry.generatedAdminToken}`);
+  }
+  const seedToken = process.env['UNI_ADMIN_TOKEN'] ?? registry.generatedAdminToken;
+  if (seed && seedToken !== undefined) {
+    // A failed seed is reported and the registry keeps serving: the seed is a convenience.
+    await seedFromHost({ url: listening.url, token: seedToken, log }).then(
+      (names) => seedNextSteps(listening.url, names).forEach(log),
+      (e: unknown) => log(`uni: ${(e as Error).message}`),
+    );
   }
   const stop = (): void => {
     void (following?.stop() ?? Promise.resolve()).then(() => listening.close()).then(() => process.exit(0));

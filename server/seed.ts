@@ -1,0 +1,109 @@
+/**
+ * `uni serve --seed-from-host`: a new registry gets packages made from this machine's own
+ * programs, so that `uni pkg get node` works on the first try. The server never imports the
+ * client: it runs the `uni` CLI (from-binary, then publish) as child processes.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UniError } from '../schemas/errors.js';
+
+const UNI_BIN = fileURLToPath(new URL('../../bin/uni.js', import.meta.url));
+
+export interface SeedPackage {
+  name: string;
+  program: string;
+  version: string;
+  /** Files the program opens at run time, which DT_NEEDED does not show. */
+  add: string[];
+}
+
+/** Only a missing or empty data folder is seeded: a registry in use is never touched. */
+export function isEmptyDataDir(dir: string): boolean {
+  return !existsSync(dir) || readdirSync(dir).length === 0;
+}
+
+/** `5:7.0.15-1~deb12u10` -> `7.0.15`: the upstream part of a Debian version, as semver. */
+export function semverOfDebianVersion(debian: string): string | null {
+  const m = /^(?:\d+:)?(\d+)\.(\d+)(?:\.(\d+))?/.exec(debian.trim());
+  return m ? `${Number(m[1])}.${Number(m[2])}.${Number(m[3] ?? 0)}` : null;
+}
+
+/**
+ * The version of the Debian package that owns `program`, asked of dpkg rather than of the
+ * program: seeding never runs a binary to learn its version.
+ */
+export function debianVersionOf(program: string): string | null {
+  for (const file of new Set([program, existsSync(program) ? realpathSync(program) : program])) {
+    const owner = spawnSync('dpkg-query', ['-S', file], { encoding: 'utf8' });
+    if (owner.status !== 0) continue;
+    const pkg = owner.stdout.split(':')[0]!.trim();
+    const version = spawnSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' });
+    if (version.status === 0) return semverOfDebianVersion(version.stdout);
+  }
+  return null;
+}
+
+/** node (the one running this server) always; python and redis when Debian installed them. */
+export function hostSeedPlan(): SeedPackage[] {
+  const plan: SeedPackage[] = [{ name: 'node', program: process.execPath, version: process.versions.node, add: [] }];
+  const python = '/usr/bin/python3';
+  const pyVersion = existsSync(python) ? debianVersionOf(python) : null;
+  if (pyVersion) {
+    const [major, minor] = pyVersion.split('.');
+    const stdlib = `/usr/lib/python${major}.${minor}`;
+    plan.push({ name: 'python', program: python, version: pyVersion, add: existsSync(stdlib) ? [stdlib] : [] });
+  }
+  const redis = '/usr/bin/redis-server';
+  const redisVersion = existsSync(redis) ? debianVersionOf(redis) : null;
+  if (redisVersion) plan.push({ name: 'redis', program: redis, version: redisVersion, add: [] });
+  return plan;
+}
+
+/** Asynchronous: `uni pkg publish` talks to the server running in this very process. */
+function runUni(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [UNI_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new UniError('seed_failed', `seeding failed at "uni ${args.join(' ')}": ${output.trim()}`));
+    });
+  });
+}
+
+/** Makes and publishes each package of `plan`; returns the names published. */
+export async function seedFromHost(opts: { url: string; token: string; log: (line: string) => void; plan?: SeedPackage[] }): Promise<string[]> {
+  const work = mkdtempSync(join(tmpdir(), 'uni-seed-'));
+  const env = { ...process.env, UNI_REGISTRY: opts.url, UNI_TOKEN: opts.token, UNI_HOME: join(work, 'home') };
+  const published: string[] = [];
+  try {
+    for (const p of opts.plan ?? hostSeedPlan()) {
+      const dir = join(work, `${p.name}_${p.version}`);
+      opts.log(`seeding ${p.name}@${p.version} from ${p.program}${p.add.length ? ` (+ ${p.add.join(', ')})` : ''}`);
+      await runUni(['pkg', 'from-binary', p.program, '--name', p.name, '--version', p.version, ...p.add.flatMap((a) => ['--add', a]), '-o', dir], env);
+      await runUni(['pkg', 'publish', dir], env);
+      published.push(p.name);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return published;
+}
+
+/** What to type next, printed once the seed is in. */
+export function seedNextSteps(url: string, names: string[]): string[] {
+  const first = names[0] ?? 'node';
+  return [
+    `seeded ${names.join(', ')}; try, in another terminal:`,
+    `  export UNI_REGISTRY=${url}`,
+    `  node bin/uni.js pkg get ${first}`,
+    `  node bin/uni.js pkg contents ${first}`,
+    `  cd examples/node-hello && node ../../bin/uni.js manifest`,
+  ];
+}
