@@ -3,6 +3,7 @@
  * --mirror, --max-age, --offline, --follow ...) and `uni mirror sync`.
  */
 import { mkdirSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UniError } from '../../schemas/errors.js';
@@ -13,7 +14,8 @@ import { openSqlite, sqliteDb } from '../adapters/sqlite-db.js';
 import type { AppDeps } from '../deps.js';
 import { mirrorConfig, parseDuration, parseRegistryUrl, type Mirror } from '../mirror/config.js';
 import { followUpstream, type Following } from '../mirror/follow.js';
-import { storeSink, syncFeed } from '../mirror/sync.js';
+import { storeSink, syncFeed, type SyncSink } from '../mirror/sync.js';
+import { registrySink } from './mirror-registry.js';
 import { upstreamClient } from '../mirror/upstream.js';
 import { migrationsDir } from '../node.js';
 import { systemClock } from '../ports.js';
@@ -95,7 +97,10 @@ interface SyncCliOptions {
   token?: string;
   namespace?: string[];
   arch?: string[];
-  to: string;
+  to?: string;
+  registry?: string;
+  registryToken?: string;
+  state?: string;
   concurrency: number;
   json?: boolean;
 }
@@ -113,16 +118,12 @@ async function runSync(opts: SyncCliOptions): Promise<void> {
   const from = parseRegistryUrl(opts.from, '--from');
   const arches: Arch[] | null = opts.arch ? [...new Set(opts.arch.map(parseArch))] : null;
   const namespaces = opts.namespace ? [...new Set(opts.namespace.map((ns) => checkNamePart(ns, 'namespace')))] : null;
-  const dataDir = resolve(opts.to);
-  mkdirSync(dataDir, { recursive: true });
-  const sqlite = openSqlite(join(dataDir, 'registry.sqlite'));
-  applyMigrations(sqlite, migrationsDir());
-  const db = sqliteDb(sqlite);
+  const target = openTarget(opts);
   const progress = syncProgress(process.stderr);
   const started = performance.now();
   try {
     const report = await syncFeed(
-      storeSink({ db, blobs: fsBlobStore(join(dataDir, 'blobs')), clock: systemClock }),
+      target.sink,
       {
         upstream: upstreamClient({ url: from, ...(opts.token !== undefined ? { token: opts.token } : {}), fetch: globalThis.fetch, timeoutMs: 30_000 }),
         namespaces,
@@ -142,8 +143,34 @@ async function runSync(opts: SyncCliOptions): Promise<void> {
     }
   } finally {
     progress.stop();
-    await db.close();
+    await target.close();
   }
+}
+
+/** Where the copy goes: a data folder through the registry's own adapters, or a registry's API. */
+function openTarget(opts: SyncCliOptions): { sink: SyncSink; close(): Promise<void> } {
+  if ((opts.to === undefined) === (opts.registry === undefined)) {
+    throw new UniError('bad_config', 'say where to copy to: either --to DATA_DIR or --registry URL');
+  }
+  if (opts.registry !== undefined) {
+    const url = parseRegistryUrl(opts.registry, '--registry');
+    if (opts.registryToken === undefined) throw new UniError('bad_config', '--registry needs --registry-token (a token that may publish there)');
+    const home = process.env['UNI_HOME'] ?? join(homedir(), '.uni');
+    const sink = registrySink({
+      url,
+      token: opts.registryToken,
+      stateFile: resolve(opts.state ?? join(home, 'mirror-sync.json')),
+      tmpDir: tmpdir(),
+      fetch: globalThis.fetch,
+    });
+    return { sink, close: async () => undefined };
+  }
+  const dataDir = resolve(opts.to!);
+  mkdirSync(dataDir, { recursive: true });
+  const sqlite = openSqlite(join(dataDir, 'registry.sqlite'));
+  applyMigrations(sqlite, migrationsDir());
+  const db = sqliteDb(sqlite);
+  return { sink: storeSink({ db, blobs: fsBlobStore(join(dataDir, 'blobs')), clock: systemClock }), close: () => db.close() };
 }
 
 export function mirrorCommand(): Command {
@@ -155,7 +182,10 @@ export function mirrorCommand(): Command {
     .addOption(new Option('--token <token>', 'token for the origin (reaches its private packages)').env('UNI_SYNC_TOKEN'))
     .option('--namespace <namespace>', 'copy only this namespace (repeatable; default: all the origin shows)', collect)
     .option('--arch <arch>', 'copy only this architecture (repeatable; default: all)', collect)
-    .requiredOption('--to <dir>', 'a registry data folder (registry.sqlite, blobs/); it may be served meanwhile')
+    .option('--to <dir>', 'a registry data folder (registry.sqlite, blobs/); it may be served meanwhile')
+    .option('--registry <url>', 'or a registry to publish into through its API')
+    .addOption(new Option('--registry-token <token>', 'a token that may publish into --registry').env('UNI_REGISTRY_TOKEN'))
+    .option('--state <file>', "with --registry: where the feed position is kept (default: $UNI_HOME/mirror-sync.json)")
     .option('--concurrency <n>', 'downloads at once', intArg('--concurrency', 1, 64), 8)
     .option('--json', 'print the summary as JSON')
     .action((opts: SyncCliOptions) => runSync(opts));

@@ -49,7 +49,7 @@ afterAll(async () => {
   for (const h of homes) removeHome(h);
 });
 
-describe('pull-through', () => {
+describe('pull-through', { timeout: 120_000 }, () => {
   it('says at start which namespaces it mirrors', () => {
     expect(mirror.process.output()).toContain(`mirroring acme, library from ${origin.url}; every other namespace is local`);
   });

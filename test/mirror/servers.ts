@@ -77,7 +77,7 @@ export function runUni(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
   return new Promise((resolve) =>
     child.on('close', (code) => {
       clearTimeout(timer);

@@ -57,7 +57,7 @@ afterAll(async () => {
   for (const h of homes) removeHome(h);
 });
 
-describe('with the origin stopped', () => {
+describe('with the origin stopped', { timeout: 120_000 }, () => {
   let cached: unknown;
 
   it('serves what it cached, marked stale, and `uni pkg get` still works', async () => {

@@ -96,7 +96,7 @@ afterAll(async () => {
   for (const d of dirs) removeDir(d);
 });
 
-describe('uni mirror sync', () => {
+describe('uni mirror sync', { timeout: 180_000 }, () => {
   it('copies every version, architecture and yank of the public namespaces; a second run copies nothing', async () => {
     // A data folder that does not exist yet is made, as `uni serve --data` does.
     const to = join(dataDir(), 'new', 'registry');
@@ -174,13 +174,48 @@ describe('uni mirror sync', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ packages: 0, blobs: 0 });
   });
 
+  it('publishes into another registry through its API, byte for byte, and resumes from its state file', async () => {
+    const target = await startServer();
+    try {
+      const state = join(dataDir(), 'state.json');
+      const args = ['--registry', target.url, '--registry-token', target.adminToken, '--state', state, '--json'];
+      const run = await sync(args);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ packages: 25, blobs: 27 });
+      // Published there, so the target's own timestamps; everything else is the origin's.
+      expect(query(target.dataDir, ARTIFACTS)).toEqual(originRows(['library', 'acme']));
+      expect(Object.values(JSON.parse(readFileSync(state, 'utf8')))).toEqual([JSON.parse(run.stdout).position]);
+      const again = await sync(args);
+      expect(again.code, again.stderr).toBe(0);
+      expect(JSON.parse(again.stdout)).toMatchObject({ packages: 0, blobs: 0 });
+    } finally {
+      await target.stop();
+      removeDir(target.dataDir);
+    }
+    // A target that mirrors the namespace (from a registry without it) refuses the publish, and the sync says why.
+    const empty = await startServer();
+    const mirror = await startServer(['--upstream', empty.url, '--mirror', 'acme']);
+    try {
+      const run = await sync(['--namespace', 'acme', '--registry', mirror.url, '--registry-token', mirror.adminToken, '--state', join(dataDir(), 's.json')]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/target registry http:\/\/127\.0\.0\.1:\d+ refused the publish of acme\/tool@2\.0\.0 \(x86_64\): 403 namespace "acme" is mirrored/);
+    } finally {
+      for (const server of [mirror, empty]) {
+        await server.stop();
+        removeDir(server.dataDir);
+      }
+    }
+  });
+
   it('refuses bad options naming them, and an unreachable origin, storing no position', async () => {
     const to = dataDir();
     const cases: Array<[string[], RegExp]> = [
       [['--to', to, '--arch', 'sparc'], /unknown architecture "sparc"/],
       [['--to', to, '--concurrency', '0'], /--concurrency must be a whole number from 1 to 64/],
       [['--to', to, '--namespace', 'Bad'], /invalid package namespace "Bad"/],
-      [[], /required option '--to <dir>' not specified/],
+      [[], /say where to copy to: either --to DATA_DIR or --registry URL/],
+      [['--to', to, '--registry', 'http://127.0.0.1:1'], /either --to DATA_DIR or --registry URL/],
+      [['--registry', 'http://127.0.0.1:1'], /--registry needs --registry-token/],
     ];
     for (const [args, message] of cases) {
       const run = await sync(args);
