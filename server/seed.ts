@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UniError } from '../schemas/errors.js';
 
-const UNI_BIN = fileURLToPath(new URL('../../bin/uni.js', import.meta.url));
+/** bin/uni.js of this checkout, from dist/server/ once built or server/ under a test runner. */
+function uniBin(): string {
+  for (const rel of ['../../bin/uni.js', '../bin/uni.js']) {
+    const file = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(file)) return file;
+  }
+  throw new UniError('seed_failed', 'cannot find bin/uni.js beside the server to run from-binary and publish');
+}
 
 export interface SeedPackage {
   name: string;
@@ -36,7 +43,10 @@ export function semverOfDebianVersion(debian: string): string | null {
  * program: seeding never runs a binary to learn its version.
  */
 export function debianVersionOf(program: string): string | null {
-  for (const file of new Set([program, existsSync(program) ? realpathSync(program) : program])) {
+  const real = existsSync(program) ? realpathSync(program) : program;
+  // On a merged-/usr system dpkg still knows /usr/bin/ls as /bin/ls.
+  const unmerged = (p: string): string => p.replace(/^\/usr\/(s?bin|lib)\//, '/$1/');
+  for (const file of new Set([program, real, unmerged(program), unmerged(real)])) {
     const owner = spawnSync('dpkg-query', ['-S', file], { encoding: 'utf8' });
     if (owner.status !== 0) continue;
     const pkg = owner.stdout.split(':')[0]!.trim();
@@ -65,7 +75,7 @@ export function hostSeedPlan(): SeedPackage[] {
 /** Asynchronous: `uni pkg publish` talks to the server running in this very process. */
 function runUni(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [UNI_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [uniBin(), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));

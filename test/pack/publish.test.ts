@@ -1,0 +1,138 @@
+/**
+ * The packages from-binary and pack make go through the real registry and back: an archive
+ * in ops's own layout publishes as it stands, the host seed publishes node, and the example
+ * project turns into an image manifest that runs node on its script.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isEmptyDataDir, seedFromHost, semverOfDebianVersion, debianVersionOf } from '../../server/seed.js';
+import { ADMIN_TOKEN, removeHome, requireBuild, ROOT, startRegistry, tempHome, UNI, uni, type Registry } from '../e2e/harness.js';
+import { cc } from '../elf/ldd.js';
+
+const W = mkdtempSync(path.join(tmpdir(), 'uni-pack-publish-'));
+let registry: Registry;
+let home: string;
+
+beforeAll(async () => {
+  requireBuild();
+  registry = await startRegistry();
+  home = tempHome();
+});
+afterAll(async () => {
+  await registry?.stop();
+  removeHome(home);
+  rmSync(W, { recursive: true, force: true });
+});
+
+describe('publishing what from-binary and pack make', () => {
+  it('publishes an archive in ops\'s layout, made by GNU tar with no Name, as it stands, and gets it back', async () => {
+    const top = path.join(W, 'ops', 'hello_1.2.3');
+    mkdirSync(path.join(top, 'sysroot/usr/bin'), { recursive: true });
+    cc(path.join(top, 'sysroot/usr/bin/hello'), 'int main(void){return 0;}', ['-static']);
+    mkdirSync(path.join(top, 'sysroot/etc'), { recursive: true });
+    writeFileSync(path.join(top, 'sysroot/etc/hello.conf'), 'greeting=hi\n');
+    writeFileSync(
+      path.join(top, 'package.manifest'),
+      JSON.stringify({ Program: '/usr/bin/hello', Args: ['hello'], Version: '1.2.3', Env: { A: 'b' }, Description: 'an ops package' }),
+    );
+    const archive = path.join(W, 'hello_1.2.3.tar.gz');
+    const tar = spawnSync('tar', ['-C', path.dirname(top), '-czf', archive, 'hello_1.2.3'], { encoding: 'utf8' });
+    expect(tar.status, tar.stderr).toBe(0);
+    const env = { home, registry: registry.url, token: ADMIN_TOKEN };
+    const pub = await uni(['pkg', 'publish', archive, '--json'], env);
+    expect(pub.stderr).toBe('');
+    expect(pub.code).toBe(0);
+    const got = await uni(['pkg', 'get', 'hello', '--json'], env);
+    expect(got.code, got.stderr).toBe(0);
+    expect(got.stdout).toContain('"version": "1.2.3"');
+    const contents = await uni(['pkg', 'contents', 'hello'], env);
+    expect(contents.code, contents.stderr).toBe(0);
+    expect(contents.stdout).toContain('sysroot/usr/bin/hello');
+    expect(contents.stdout).toContain('sysroot/etc/hello.conf');
+  });
+
+  it('seeds node from this machine, and the example project becomes an image manifest running node on its script', async () => {
+    const names = await seedFromHost({
+      url: registry.url,
+      token: ADMIN_TOKEN,
+      log: () => undefined,
+      plan: [{ name: 'node', program: process.execPath, version: process.versions.node, add: [] }],
+    });
+    expect(names).toEqual(['node']);
+    const env = { home, registry: registry.url };
+    const contents = await uni(['pkg', 'contents', 'node'], env);
+    expect(contents.code, contents.stderr).toBe(0);
+    expect(contents.stdout).toContain(`sysroot${process.execPath}`);
+    expect(contents.stdout).toContain('libc.so.6');
+
+    const example = path.join(ROOT, 'examples/node-hello/config.json');
+    const res = await uni(['manifest', '-c', example, '--format', 'json'], env);
+    expect(res.code, res.stderr).toBe(0);
+    const m = JSON.parse(res.stdout) as { program: string; arguments: string[]; environment: Record<string, string>; root: { children: Record<string, { host?: string }> } };
+    expect(m.program).toBe(process.execPath);
+    expect(m.arguments).toEqual([path.basename(process.execPath), 'hello.js']);
+    expect(m.environment['GREETING']).toBe('hello from a unikernel');
+    expect(m.root.children['hello.js']?.host).toBe(path.join(ROOT, 'examples/node-hello/hello.js'));
+    expect(Object.keys(m.root.children)).toContain('lib');
+  });
+
+  it('takes seed versions from dpkg, never from the program', () => {
+    expect(semverOfDebianVersion('5:7.0.15-1~deb12u10')).toBe('7.0.15');
+    expect(semverOfDebianVersion('3.11.2-6+deb12u6')).toBe('3.11.2');
+    expect(semverOfDebianVersion('1.22')).toBe('1.22.0');
+    expect(semverOfDebianVersion('git-snapshot')).toBeNull();
+    const dpkg = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'coreutils'], { encoding: 'utf8' });
+    expect(debianVersionOf('/usr/bin/ls')).toBe(semverOfDebianVersion(dpkg.stdout));
+    expect(debianVersionOf(path.join(W, 'not-from-a-package'))).toBeNull();
+  });
+});
+
+/** `uni serve` as `npm start` runs it, until its first line says where it listens. */
+async function serve(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [UNI, 'serve', '--port', '0', ...args], { env: { ...process.env, UNI_ADMIN_TOKEN: ADMIN_TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`uni serve did not start: ${out}`)), 30_000);
+    const check = (): void => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+  });
+  return { child, url, output: () => out };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  await new Promise<void>((resolve) => {
+    child.once('close', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+describe('uni serve and the seed', () => {
+  it('publishes nothing without --seed-from-host, nor with it once the data folder is in use', async () => {
+    const data = path.join(W, 'serve-data');
+    expect(isEmptyDataDir(data)).toBe(true);
+    const plain = await serve(['--data', data]);
+    const list = (await (await fetch(`${plain.url}/v1/packages`)).json()) as { results: unknown[] };
+    expect(list.results).toEqual([]);
+    await stop(plain.child);
+    expect(isEmptyDataDir(data)).toBe(false);
+
+    const again = await serve(['--data', data, '--seed-from-host']);
+    await new Promise((r) => setTimeout(r, 500));
+    const after = (await (await fetch(`${again.url}/v1/packages`)).json()) as { results: unknown[] };
+    await stop(again.child);
+    expect(after.results).toEqual([]);
+    expect(again.output()).not.toContain('seeding');
+  });
+});
+
