@@ -39,6 +39,16 @@ export interface Closure {
   interpreter?: LoadedObject;
   /** Every library, the interpreter excepted, in the order the loader maps them. */
   libraries: LoadedObject[];
+  /** The shared objects given as opened at run time (dlopen), their own needs in `libraries`. */
+  dlopened: LoadedObject[];
+  /** Libraries that dlopened objects need but that are nowhere: those modules would fail to load. */
+  missing: MissingLibrary[];
+}
+
+export interface MissingLibrary {
+  name: string;
+  neededBy: string;
+  message: string;
 }
 
 /** Debian's multiarch folders first, then the lib64 of other distributions, as ld.so --help lists. */
@@ -101,7 +111,7 @@ function check(root: string, guestPath: string, arch: Arch): { realPath: string 
   return { realPath };
 }
 
-export function resolveClosure(programPath: string, env: LoaderEnv): Closure {
+export function resolveClosure(programPath: string, env: LoaderEnv, opts: { dlopened?: string[] } = {}): Closure {
   const root = env.root;
   const given = normalizeGuestPath(programPath);
   const programReal = realGuestPath(root, given);
@@ -173,24 +183,48 @@ export function resolveClosure(programPath: string, env: LoaderEnv): Closure {
   };
 
   const libraries: Node[] = [];
-  const queue: Node[] = [program];
-  while (queue.length > 0) {
-    const obj = queue.shift()!;
-    for (const name of obj.elf.needed) {
-      if (byName.has(name)) continue;
-      const hit = find(name, obj);
-      const same = byReal.get(hit.realPath);
-      if (same) {
-        byName.set(name, same);
-        continue;
+  const missing: MissingLibrary[] = [];
+  const walk = (queue: Node[], lenient: boolean): void => {
+    while (queue.length > 0) {
+      const obj = queue.shift()!;
+      for (const name of obj.elf.needed) {
+        if (byName.has(name)) continue;
+        let hit: { path: string; realPath: string };
+        try {
+          hit = find(name, obj);
+        } catch (e) {
+          if (!lenient || !(e instanceof UniError) || e.code !== 'missing_library') throw e;
+          missing.push({ name, neededBy: obj.path, message: e.message });
+          continue;
+        }
+        const same = byReal.get(hit.realPath);
+        if (same) {
+          byName.set(name, same);
+          continue;
+        }
+        const elf = readElfFile(hostPath(root, hit.realPath), hit.path);
+        const node: Node = { name, path: hit.path, realPath: hit.realPath, neededBy: obj.path, elf, loader: obj, origin: path.posix.dirname(hit.path) };
+        register(node, [name, hit.path, elf.soname]);
+        libraries.push(node);
+        queue.push(node);
       }
-      const elf = readElfFile(hostPath(root, hit.realPath), hit.path);
-      const node: Node = { name, path: hit.path, realPath: hit.realPath, neededBy: obj.path, elf, loader: obj, origin: path.posix.dirname(hit.path) };
-      register(node, [name, hit.path, elf.soname]);
-      libraries.push(node);
-      queue.push(node);
     }
+  };
+  walk([program], false);
+
+  // Modules the program will dlopen (python's lib-dynload, say), each opened by the program.
+  const dlopened: Node[] = [];
+  for (const p of opts.dlopened ?? []) {
+    const g = normalizeGuestPath(p);
+    const realPath = realGuestPath(root, g);
+    if (realPath === null || byReal.has(realPath)) continue;
+    const elf = readElfFile(hostPath(root, realPath), g);
+    const node: Node = { name: g, path: g, realPath, elf, loader: program, origin: path.posix.dirname(g) };
+    register(node, [g, elf.soname]);
+    dlopened.push(node);
   }
+  walk([...dlopened], true);
+
   const strip = ({ loader: _l, origin: _o, ...rest }: Node): LoadedObject => rest;
-  return { program: strip(program), interpreter: interpreter && strip(interpreter), libraries: libraries.map(strip) };
+  return { program: strip(program), interpreter: interpreter && strip(interpreter), libraries: libraries.map(strip), dlopened: dlopened.map(strip), missing };
 }

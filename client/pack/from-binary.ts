@@ -2,10 +2,11 @@
  * `uni pkg from-binary`: a package folder (package.manifest + sysroot/) made from a program
  * of this machine, or of a foreign root, with the shared libraries the loader would map.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UniError } from '../../schemas/errors.js';
-import { checkNamePart, normalizeVersion, topFolderName } from '../../schemas/names.js';
+import { ELF_IDENT_BYTES, readElfIdent } from '../../schemas/archive/elf-header.js';
+import { checkNamePart, normalizeVersion, topFolderName, type Arch } from '../../schemas/names.js';
 import { validatePackageManifest, type PackageManifest } from '../../schemas/validate.js';
 import { resolveClosure, type Closure } from '../elf/closure.js';
 import { normalizeGuestPath } from '../elf/rootfs.js';
@@ -43,6 +44,23 @@ export function nameFromFile(file: string): string {
   return base;
 }
 
+const ET_DYN = 3;
+
+/** A regular file (not a link) that is an ELF shared object (ET_DYN) for `arch`. */
+function isElfFor(file: string, arch: Arch): boolean {
+  const st = lstatSync(file);
+  if (!st.isFile() || st.size < ELF_IDENT_BYTES) return false;
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(ELF_IDENT_BYTES);
+    readSync(fd, buf, 0, buf.length, 0);
+    const ident = readElfIdent(buf);
+    return ident !== null && ident.arch === arch && ident.littleEndian && buf.readUInt16LE(16) === ET_DYN;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function fromBinary(opts: FromBinaryOptions): FromBinaryResult {
   if (opts.version === undefined || opts.version.trim() === '') {
     throw new UniError('usage', 'from-binary needs --version: the program is never run to ask it its version');
@@ -54,7 +72,7 @@ export function fromBinary(opts: FromBinaryOptions): FromBinaryResult {
   const out = path.resolve(opts.cwd, opts.out ?? topFolderName(name, version));
   if (existsSync(out)) throw new UniError('exists', `${out} already exists; remove it or choose another folder with -o`);
 
-  const closure = resolveClosure(program, { root, ldLibraryPath: opts.ldLibraryPath });
+  let closure = resolveClosure(program, { root, ldLibraryPath: opts.ldLibraryPath });
   // Built beside its final place and renamed at the end, so a failure leaves nothing behind.
   mkdirSync(path.dirname(out), { recursive: true });
   const tmp = `${out}.partial-${process.pid}-${Date.now()}`;
@@ -63,6 +81,13 @@ export function fromBinary(opts: FromBinaryOptions): FromBinaryResult {
     writer.lay(program);
     for (const obj of [closure.interpreter, ...closure.libraries]) if (obj) writer.lay(obj.path);
     for (const extra of opts.add ?? []) writer.lay(normalizeGuestPath(path.posix.resolve(opts.root ? '/' : opts.cwd, extra)));
+    // Added shared objects are what the program dlopens: what they need in turn comes too.
+    const laidObjects = new Set([program, ...[closure.interpreter, ...closure.libraries].map((o) => o?.path)]);
+    const modules = writer.paths().filter((g) => !laidObjects.has(g) && isElfFor(path.join(tmp, 'sysroot', g), closure.program.elf.arch));
+    if (modules.length > 0) {
+      closure = resolveClosure(program, { root, ldLibraryPath: opts.ldLibraryPath }, { dlopened: modules });
+      for (const lib of closure.libraries) writer.lay(lib.path);
+    }
     const manifest = validatePackageManifest({
       Name: name,
       Version: version,

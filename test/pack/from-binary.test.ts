@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { resolveClosure } from '../../client/elf/closure.js';
 import { realGuestPath } from '../../client/elf/rootfs.js';
 import { fromBinary } from '../../client/pack/from-binary.js';
 import { cc, lddSet } from '../elf/ldd.js';
@@ -111,6 +112,26 @@ describe('uni pkg from-binary', () => {
     expect(lstatSync(`${s}/etc/ssl/ca-dir`).isDirectory()).toBe(true);
     expect(readFileSync(`${s}/etc/ssl/ca-dir/mozilla/root.crt`, 'utf8')).toBe('CERT');
     expect(readFileSync(`${s}/etc/nsswitch.conf`, 'utf8')).toBe('hosts: files dns\n');
+  });
+
+  it('follows what added shared objects (dlopen modules) need, and only notes a module whose library is missing', () => {
+    const M = path.join(W, 'mods');
+    mkdirSync(M, { recursive: true });
+    const prog = cc(path.join(W, 'dl-app'), 'int main(void){return 0;}');
+    cc(path.join(M, 'zmod.so'), 'int zlibVersion(void); int f(void){return zlibVersion() != 0;}', ['-shared', '-fPIC', '-Wl,--no-as-needed', '-lz']);
+    const gone = path.join(W, 'gone-lib');
+    mkdirSync(gone, { recursive: true });
+    cc(path.join(gone, 'libvanish.so'), 'int v(void){return 0;}', ['-shared', '-fPIC']);
+    cc(path.join(M, 'broken.so'), 'int v(void); int g(void){return v();}', ['-shared', '-fPIC', '-Wl,--no-as-needed', `-L${gone}`, '-lvanish']);
+    rmSync(gone, { recursive: true });
+    const before = resolveClosure(prog, { root: '/' });
+    expect(before.libraries.map((l) => l.name)).not.toContain('libz.so.1');
+    const res = fromBinary({ program: prog, version: '1.0.0', cwd: W, add: [M] });
+    expect(res.closure.dlopened.map((o) => o.path).sort()).toEqual([`${M}/broken.so`, `${M}/zmod.so`]);
+    const libz = res.closure.libraries.find((l) => l.name === 'libz.so.1');
+    expect(libz?.neededBy).toBe(`${M}/zmod.so`);
+    expect(existsSync(path.join(res.dir, 'sysroot', libz!.path))).toBe(true);
+    expect(res.closure.missing).toEqual([{ name: 'libvanish.so', neededBy: `${M}/broken.so`, message: expect.stringContaining('library libvanish.so needed by') }]);
   });
 
   it('fails without --version, and with a missing library, an unknown file or an existing folder, leaving nothing', () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { fromBinary } from '../../pack/from-binary.js';
 import { packDirectory } from '../../pack/pack.js';
-import { printJson, printLines } from './output.js';
+import { printJson, printLines, warn } from './output.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -31,10 +31,13 @@ export function registerPackCommands(pkg: Command): void {
         ldLibraryPath: process.env['LD_LIBRARY_PATH'],
       });
       const libraries = res.closure.libraries.map((l) => ({ name: l.name, path: l.path, neededBy: l.neededBy }));
+      const missing = res.closure.missing.map((m) => ({ name: m.name, neededBy: m.neededBy }));
       if (opts.json) {
-        printJson({ dir: res.dir, manifest: res.manifest, interpreter: res.closure.interpreter?.path ?? null, libraries, files: res.files });
+        printJson({ dir: res.dir, manifest: res.manifest, interpreter: res.closure.interpreter?.path ?? null, libraries, missing, files: res.files });
         return;
       }
+      // Not fatal: only those modules would fail to load, as they would on this machine.
+      for (const m of res.closure.missing) warn(`${m.message}; that module will not load`);
       printLines([
         `wrote ${res.dir} (${res.manifest.Name}@${res.manifest.Version}, ${res.manifest.Arch})`,
         `  program      ${res.manifest.Program}`,
