@@ -13,7 +13,7 @@ import { Readable, Writable } from 'node:stream';
 import { UniError } from '../../schemas/errors.js';
 import type { ArtifactDocument, PackageDocument } from '../documents.js';
 import type { FetchFn } from '../mirror/config.js';
-import { inParallel, semaphore } from '../mirror/parallel.js';
+import { inParallel } from '../mirror/parallel.js';
 import { digestMismatch, originBlob, type SyncOptions, type SyncSink } from '../mirror/sync.js';
 
 export interface RegistrySinkOptions {
@@ -36,7 +36,6 @@ function readState(file: string): Record<string, number> {
 export function registrySink(o: RegistrySinkOptions): SyncSink {
   const auth = { authorization: `Bearer ${o.token}` };
   const stateKey = (key: string): string => `${o.url} <- ${key}`;
-  const limits = new WeakMap<SyncOptions, <R>(fn: () => Promise<R>) => Promise<R>>();
 
   const answer = async (res: Response, what: string): Promise<unknown> => {
     const text = await res.text();
@@ -107,10 +106,7 @@ export function registrySink(o: RegistrySinkOptions): SyncSink {
       renameSync(tmp, o.stateFile);
     },
 
-    async applyPackage(doc, _etag, opts, copied) {
-      let limit = limits.get(opts);
-      if (!limit) limits.set(opts, (limit = semaphore(opts.concurrency)));
-      const run = limit;
+    async applyPackage(doc, _etag, opts, run) {
       const held = await targetDocument(doc.name);
       const missing: { version: string; arch: string }[] = [];
       for (const [version, v] of Object.entries(doc.versions)) {
@@ -124,12 +120,12 @@ export function registrySink(o: RegistrySinkOptions): SyncSink {
         }
       }
       await inParallel(missing, missing.length, (m) =>
-        run(async () => {
+        run.download(async () => {
           const art = await opts.upstream.artifactDocument(doc.name, m.version, m.arch);
           if (!art) throw new UniError('upstream_missing', `origin ${opts.upstream.url} lists ${doc.name}@${m.version} (${m.arch}) but has no artifact document for it`, 502);
           opts.onEvent?.({ kind: 'queued', bytes: art.size });
           await copy(opts, doc, art);
-          copied.blob(art.size);
+          run.copied(art.size);
         }),
       );
       for (const [version, v] of Object.entries(doc.versions)) {

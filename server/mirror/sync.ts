@@ -24,14 +24,15 @@ export interface SyncSink {
   /** Called only once every change up to `seq` has its data stored. */
   writePosition(key: string, seq: number): Promise<void>;
   /** Brings one package in line with the origin's document, blobs before metadata. */
-  applyPackage(doc: PackageDocument, etag: string | null, opts: SyncOptions, copied: Copied): Promise<void>;
+  applyPackage(doc: PackageDocument, etag: string | null, opts: SyncOptions, run: SyncRun): Promise<void>;
   /** The origin no longer shows `name`. */
   forget(name: string, origin: string): Promise<void>;
 }
 
-/** What a sink reports as it copies blobs. */
-export interface Copied {
-  blob(bytes: number): void;
+/** What one sync shares with its sink: a limit on downloads across packages, and the tally. */
+export interface SyncRun {
+  download<R>(fn: () => Promise<R>): Promise<R>;
+  copied(bytes: number): void;
 }
 
 export type SyncEvent =
@@ -93,7 +94,6 @@ export function digestMismatch(opts: SyncOptions, art: ArtifactDocument, got: st
 
 /** Copies into a registry's own Db and BlobStore: a data folder, or the running mirror (--follow). */
 export function storeSink(target: SyncTarget): SyncSink {
-  const downloads = new WeakMap<SyncOptions, <R>(fn: () => Promise<R>) => Promise<R>>();
   const copyBlob = async (opts: SyncOptions, art: ArtifactDocument): Promise<void> => {
     const staged = await target.blobs.stage(await originBlob(opts, art), art.size);
     if (staged.digest !== art.digest || staged.size !== art.size) {
@@ -113,10 +113,7 @@ export function storeSink(target: SyncTarget): SyncSink {
         [key, seq, target.clock.now().toISOString()],
       );
     },
-    async applyPackage(doc, etag, opts, copied) {
-      let limit = downloads.get(opts);
-      if (!limit) downloads.set(opts, (limit = semaphore(opts.concurrency)));
-      const run = limit;
+    async applyPackage(doc, etag, opts, run) {
       await applyPackageDocument(target.db, doc, {
         upstream: opts.upstream,
         at: target.clock.now().toISOString(),
@@ -129,8 +126,8 @@ export function storeSink(target: SyncTarget): SyncSink {
             if ((await target.blobs.head(art.digest)) === null && !missing.some((m) => m.digest === art.digest)) missing.push(art);
           }
           for (const art of missing) opts.onEvent?.({ kind: 'queued', bytes: art.size });
-          await inParallel(missing, missing.length, (art) => run(() => copyBlob(opts, art)));
-          for (const art of missing) copied.blob(art.size);
+          await inParallel(missing, missing.length, (art) => run.download(() => copyBlob(opts, art)));
+          for (const art of missing) run.copied(art.size);
         },
       });
     },
@@ -144,8 +141,9 @@ export function storeSink(target: SyncTarget): SyncSink {
 export async function syncFeed(sink: SyncSink, opts: SyncOptions): Promise<SyncReport> {
   const key = syncKey(opts.upstream.url, opts.namespaces, opts.arches);
   const report: SyncReport = { changes: 0, packages: 0, blobs: 0, bytes: 0, position: await sink.readPosition(key) };
-  const copied: Copied = {
-    blob(bytes) {
+  const run: SyncRun = {
+    download: semaphore(opts.concurrency),
+    copied(bytes) {
       report.blobs++;
       report.bytes += bytes;
     },
@@ -158,7 +156,7 @@ export async function syncFeed(sink: SyncSink, opts: SyncOptions): Promise<SyncR
     const answer = await opts.upstream.packageDocument(name);
     // Gone from the origin, or hidden from this sync's token: a copy that came from there goes too.
     if (answer.kind !== 'document') return sink.forget(name, opts.upstream.url);
-    await sink.applyPackage(answer.doc, answer.etag, opts, copied);
+    await sink.applyPackage(answer.doc, answer.etag, opts, run);
     report.packages++;
     opts.onEvent?.({ kind: 'package', name });
   };
