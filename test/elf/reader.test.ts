@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { UniError } from '../../schemas/errors.js';
 import { bufferSource, parseElf, readElfFile } from '../../client/elf/reader.js';
 import { cc } from './ldd.js';
 
@@ -80,6 +82,37 @@ describe('ELF reader', () => {
     for (const [what, buf, msg] of cases) {
       expect(() => parse(buf), what).toThrow(msg);
     }
+  });
+
+  it('answers any damage to a real program with a result or a UniError, never a crash or an out-of-bounds read', () => {
+    const bytes = readFileSync(prog);
+    const phoff = Number(bytes.readBigUInt64LE(32));
+    const phnum = bytes.readUInt16LE(56);
+    const dyn = [...Array(phnum).keys()].map((i) => phoff + i * 56).find((at) => bytes.readUInt32LE(at) === 2)!;
+    const dynOff = Number(bytes.readBigUInt64LE(dyn + 8));
+    const dynSize = Number(bytes.readBigUInt64LE(dyn + 32));
+    // Damage aimed where the reader looks: the ELF header, the program headers, the dynamic section.
+    const where = fc.oneof(
+      fc.nat(63),
+      fc.integer({ min: phoff, max: phoff + phnum * 56 - 1 }),
+      fc.integer({ min: dynOff, max: dynOff + dynSize - 1 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ at: where, value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 8 }),
+        fc.option(fc.nat(bytes.length), { nil: undefined }),
+        (edits, cut) => {
+          const b = Buffer.from(bytes.subarray(0, cut ?? bytes.length));
+          for (const e of edits) if (e.at < b.length) b[e.at] = e.value;
+          try {
+            parse(b);
+          } catch (err) {
+            expect(err).toBeInstanceOf(UniError);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it('refuses a dynamic section whose string table or strings point outside the file', () => {
