@@ -32,7 +32,8 @@ export function createProgress(stream: NodeJS.WriteStream, packages: number, now
     {
       stream,
       format: '{bar} {done}/{size} | {rate}/s | {pkgs}/{count} packages',
-      hideCursor: true,
+      // A hidden cursor would stay hidden after Ctrl-C.
+      hideCursor: false,
       clearOnComplete: true,
       fps: 10,
     },
