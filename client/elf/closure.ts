@@ -164,11 +164,11 @@ export function resolveClosure(programPath: string, env: LoaderEnv, opts: { dlop
   };
 
   const find = (name: string, loader: Node): { path: string; realPath: string } => {
-    const skipped: Skip[] = [];
-    const candidates = name.includes('/') ? [name] : searchDirs(loader).map((d) => path.posix.join(d, name));
     if (name.includes('/') && !name.startsWith('/')) {
       throw new UniError('bad_elf', `${loader.path} needs "${name}", a relative path that only the current folder of a running process could resolve`);
     }
+    const skipped: Skip[] = [];
+    const candidates = name.includes('/') ? [name] : searchDirs(loader).map((d) => path.posix.join(d, name));
     for (const candidate of candidates) {
       const found = check(root, candidate, arch);
       if (found === null) continue;
