@@ -3,7 +3,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage } from '../helpers/archive.js';
-import { leftovers, publish, removeHome, requireBuild, startRegistry, startThrottle, startUni, tempHome, uni, waitFor, type Registry } from './harness.js';
+import { spawn } from 'node:child_process';
+import { leftovers, publish, removeHome, requireBuild, startRegistry, startThrottle, startUni, tempHome, UNI, uni, uniEnv, waitFor, type Registry } from './harness.js';
 
 let reg: Registry;
 let bigDigest: string;
@@ -123,5 +124,27 @@ describe('interruptions and concurrency', () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)[0].digest).toBe(bigDigest);
     expect(run.stderr).toBe(`uni: cannot connect to the registry at ${reg.url} (connection refused); answering from the cache\n`);
+  });
+
+  it('draws a progress bar (bytes, rate, packages) on a terminal, and nothing of it in a pipe', async () => {
+    const h = home();
+    const slow = await startThrottle(reg.port, 8 * 1024 * 1024);
+    try {
+      // script(1) gives uni a terminal for stdout and stderr alike.
+      const tty = await new Promise<string>((resolve) => {
+        const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(UNI)} pkg get big`;
+        const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: uniEnv({ home: h, registry: slow.url }) });
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.on('close', () => resolve(out));
+      });
+      expect(tty).toMatch(/\d+\.\d MB\/\d+\.\d MB \| [\d.]+ [KM]?B\/s \| [01]\/1 packages/);
+      expect(tty).toMatch(/library\/big\s+1\.0\.0\s+x86_64\s+\//);
+      const piped = await uni(['pkg', 'get', 'big'], { home: home(), registry: slow.url });
+      expect(piped.code).toBe(0);
+      expect(piped.stderr).toBe('');
+    } finally {
+      await slow.close();
+    }
   });
 });
