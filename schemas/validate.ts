@@ -1,19 +1,16 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { UniError } from './errors.js';
 import packageManifestSchema from './package-manifest.schema.json' with { type: 'json' };
+import { validatorsById } from './validators.generated.js';
 
-const ajv = new Ajv2020({ allErrors: false, strict: true });
-addFormats.default(ajv);
-
-const compiled = new Map<object, ValidateFunction>();
-
+/**
+ * Validators are compiled ahead of time (scripts/build-validators.mjs): Workers forbid the
+ * `new Function` that compiling at run time needs. A schema is found by its $id.
+ */
 function validatorFor(schema: object): ValidateFunction {
-  let fn = compiled.get(schema);
-  if (!fn) {
-    fn = ajv.compile(schema);
-    compiled.set(schema, fn);
-  }
+  const id = (schema as { $id?: unknown }).$id;
+  const fn = typeof id === 'string' ? validatorsById[id] : undefined;
+  if (!fn) throw new Error(`schema ${String(id)} is not precompiled: run node scripts/build-validators.mjs`);
   return fn;
 }
 

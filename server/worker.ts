@@ -1,0 +1,75 @@
+/**
+ * The registry on Cloudflare Workers: the same Hono app as on Node, with D1 for metadata and
+ * R2 for archives. Configuration comes from Worker vars and secrets (wrangler.toml, `wrangler
+ * secret put UNI_ADMIN_TOKEN`). Every request may land on a fresh isolate, so nothing here is
+ * needed across requests: what is kept per isolate only saves work.
+ */
+import { createApp } from './app.js';
+import { d1Db, type D1Binding } from './adapters/d1-db.js';
+import { r2BlobStore, type R2Binding } from './adapters/r2-blob-store.js';
+import { bootstrapAdmin } from './auth/bootstrap.js';
+import { serverConfig } from './config.js';
+import type { AppDeps } from './deps.js';
+import { systemClock } from './ports.js';
+import { isUniqueViolation } from './store/publish.js';
+
+export interface Env {
+  DB: D1Database;
+  BLOBS: R2Bucket;
+  /** Registers this admin token (as on Node); without it the Worker has no admin. */
+  UNI_ADMIN_TOKEN?: string;
+  /** Largest publish body in bytes; Workers themselves cap request bodies (100 MB on most plans). */
+  UNI_MAX_BODY_BYTES?: string;
+}
+
+interface Prepared {
+  app: ReturnType<typeof createApp>;
+  ready: Promise<void>;
+}
+
+const prepared = new WeakMap<Env, Prepared>();
+
+function configOf(env: Env): AppDeps['config'] {
+  const max = env.UNI_MAX_BODY_BYTES;
+  if (max !== undefined && !/^\d+$/.test(max)) throw new Error(`UNI_MAX_BODY_BYTES must be a whole number, not "${max}"`);
+  return serverConfig({ log: (line) => console.log(line), ...(max !== undefined ? { maxBodyBytes: Number(max) } : {}) });
+}
+
+/** Two isolates may register the same token at once; the loser finds it registered. */
+async function registerAdmin(deps: AppDeps, token: string): Promise<void> {
+  try {
+    await bootstrapAdmin(deps.db, deps.clock, token);
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    await bootstrapAdmin(deps.db, deps.clock, token);
+  }
+}
+
+function prepare(env: Env): Prepared {
+  let p = prepared.get(env);
+  if (!p) {
+    const deps: AppDeps = {
+      db: d1Db(env.DB as unknown as D1Binding),
+      blobs: r2BlobStore(env.BLOBS as unknown as R2Binding),
+      clock: systemClock,
+      config: configOf(env),
+    };
+    const token = env.UNI_ADMIN_TOKEN;
+    p = { app: createApp(deps), ready: token ? registerAdmin(deps, token) : Promise.resolve() };
+    prepared.set(env, p);
+  }
+  return p;
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const p = prepare(env);
+    try {
+      await p.ready;
+    } catch (e) {
+      prepared.delete(env);
+      throw e;
+    }
+    return p.app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;
