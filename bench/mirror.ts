@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { smallArchive, writeBigArchive } from './server/fixtures.js';
@@ -26,15 +26,15 @@ async function publish(origin: Child, name: string, version: string, body: Buffe
   return out;
 }
 
-function timeSync(origin: Child, to: string): { seconds: number; packages: number; bytes: number } {
+function timeSync(origin: Child, to: string): { seconds: number; inside: number; packages: number; bytes: number } {
   const started = performance.now();
   const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'uni.js'), 'mirror', 'sync', '--from', origin.url, '--to', to, '--concurrency', String(CONCURRENCY), '--json'], {
     encoding: 'utf8',
   });
   const seconds = (performance.now() - started) / 1000;
   if (run.status !== 0) throw new Error(`uni mirror sync failed: ${run.stderr}`);
-  const report = JSON.parse(run.stdout) as { packages: number; bytes: number };
-  return { seconds, packages: report.packages, bytes: report.bytes };
+  const report = JSON.parse(run.stdout) as { packages: number; bytes: number; seconds: number };
+  return { seconds, inside: report.seconds, packages: report.packages, bytes: report.bytes };
 }
 
 /** curl fetching every blob, CONCURRENCY at once, into files (the sync writes files too). */
@@ -51,6 +51,8 @@ function timeCurl(origin: Child, digests: string[], dir: string): number {
 interface Row {
   workload: string;
   syncSeconds: number;
+  /** The sync's own measure, without Node's start-up. */
+  insideSeconds: number;
   curlSeconds: number;
   packages: number;
   bytes: number;
@@ -64,7 +66,7 @@ async function workload(name: string, fill: (origin: Child, work: string) => Pro
     const sync = timeSync(origin, join(work, 'copy'));
     const curlDir = mkdtempSync(join(work, 'curl-'));
     const curlSeconds = timeCurl(origin, digests, curlDir);
-    return { workload: name, syncSeconds: sync.seconds, curlSeconds, packages: sync.packages, bytes: sync.bytes };
+    return { workload: name, syncSeconds: sync.seconds, insideSeconds: sync.inside, curlSeconds, packages: sync.packages, bytes: sync.bytes };
   } finally {
     await origin.stop();
     rmSync(work, { recursive: true, force: true });
@@ -99,12 +101,13 @@ rows.push(
 
 const MB = 1e6;
 console.log(`uni mirror sync vs curl --parallel-max ${CONCURRENCY} (same blobs, loopback origin)\n`);
-console.log(['workload'.padEnd(36), 'sync s'.padStart(8), 'curl s'.padStart(8), 'pkgs/s'.padStart(8), 'sync MB/s'.padStart(10), 'curl MB/s'.padStart(10), 'sync/curl'.padStart(10)].join(' '));
+console.log(['workload'.padEnd(36), 'sync s'.padStart(8), 'in-proc s'.padStart(10), 'curl s'.padStart(8), 'pkgs/s'.padStart(8), 'sync MB/s'.padStart(10), 'curl MB/s'.padStart(10), 'sync/curl'.padStart(10)].join(' '));
 for (const r of rows) {
   console.log(
     [
       r.workload.padEnd(36),
       r.syncSeconds.toFixed(2).padStart(8),
+      r.insideSeconds.toFixed(2).padStart(10),
       r.curlSeconds.toFixed(2).padStart(8),
       (r.packages / r.syncSeconds).toFixed(1).padStart(8),
       (r.bytes / MB / r.syncSeconds).toFixed(1).padStart(10),
@@ -113,4 +116,5 @@ for (const r of rows) {
     ].join(' '),
   );
 }
-console.log('\npkgs/s counts packages (each with its 3 versions for the first row); sync/curl is the fraction of curl\'s speed the sync reaches (1.00 = at the limit).');
+console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+console.log('pkgs/s counts packages (each with its 3 versions for the first row); sync/curl is the fraction of curl\'s speed the sync reaches (1.00 = at the limit).');
