@@ -1,7 +1,18 @@
 /** The JSON documents the registry serves, assembled from rows (schemas/*.schema.json). */
 import type { FileIndexEntry } from '../schemas/archive/types.js';
 import type { PackageManifest } from '../schemas/validate.js';
-import type { ArtifactRow, ArtifactSummaryRow, PackageRow, VersionRow } from './store/packages.js';
+import type { ArtifactRow, PackageDocumentRow } from './store/packages.js';
+
+export interface ArtifactDocument {
+  name: string;
+  version: string;
+  arch: string;
+  digest: string;
+  size: number;
+  publishedAt: string;
+  manifest: PackageManifest;
+  files: FileIndexEntry[];
+}
 
 export interface PackageDocument {
   name: string;
@@ -20,34 +31,11 @@ export interface PackageDocument {
   >;
 }
 
-export interface ArtifactDocument {
-  name: string;
-  version: string;
-  arch: string;
-  digest: string;
-  size: number;
-  publishedAt: string;
-  manifest: PackageManifest;
-  files: FileIndexEntry[];
-}
-
-export function packageDocument(pkg: PackageRow, versions: VersionRow[], artifacts: ArtifactSummaryRow[]): PackageDocument {
-  const doc: PackageDocument = { name: pkg.name, namespace: pkg.namespace, private: pkg.private === 1, versions: {} };
-  if (pkg.description !== null) doc.description = pkg.description;
-  for (const v of versions) {
-    doc.versions[v.version] = {
-      dependencies: JSON.parse(v.dependencies) as Record<string, string>,
-      yanked: v.yanked === 1,
-      ...(v.yank_reason !== null ? { yankReason: v.yank_reason } : {}),
-      publishedAt: v.published_at,
-      artifacts: {},
-    };
-  }
-  for (const a of artifacts) {
-    const v = doc.versions[a.version];
-    if (v) v.artifacts[a.arch] = { digest: a.digest, size: a.size };
-  }
-  return doc;
+/** The package document (PackageDocument) as JSON text; its versions arrive as JSON from the store. */
+export function packageDocumentJson(row: PackageDocumentRow): string {
+  const head: Record<string, unknown> = { name: row.name, namespace: row.namespace, private: row.private === 1 };
+  if (row.description !== null) head['description'] = row.description;
+  return `${JSON.stringify(head).slice(0, -1)},"versions":${row.versions ?? '{}'}}`;
 }
 
 export function artifactDocument(name: string, row: ArtifactRow): ArtifactDocument {

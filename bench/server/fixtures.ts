@@ -29,14 +29,14 @@ export async function writeBigArchive(file: string, name: string, version: strin
 }
 
 /** A small package, for filling a package document with versions. */
-export async function smallArchive(name: string, version: string): Promise<Buffer> {
+export async function smallArchive(name: string, version: string, description = 'a small package for the benchmark'): Promise<Buffer> {
   const pack = tar.pack();
   const out = pack as unknown as Readable;
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
   const ended = new Promise((r) => out.on('end', r));
   const top = `${name}_${version}`;
-  pack.entry({ name: `${top}/package.manifest` }, manifest(name, version, 'a small package for the benchmark'));
+  pack.entry({ name: `${top}/package.manifest` }, manifest(name, version, description));
   pack.entry({ name: `${top}/sysroot/etc/hello.txt` }, `hello from ${version}\n`);
   pack.finalize();
   await ended;

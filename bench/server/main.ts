@@ -6,7 +6,7 @@
  * Figures, not pass/fail. Targets: (a) >= 3x verdaccio, (b) >= 0.5x nginx, (c) < 150 MiB.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,8 +56,11 @@ function packument(name: string, versions: string[], padding: number): object {
 async function packageDocuments(work: string): Promise<{ ours: number; verdaccio: number; bytes: number; verdaccioBytes: number }> {
   const ours = await startOurs(join(work, 'ours-docs'), ADMIN);
   const versions = Array.from({ length: 20 }, (_, i) => `1.0.${i}`);
+  // verdaccio's smallest packument for 20 versions is larger than our document: a long
+  // description brings ours up to it, then verdaccio's is padded to the same size.
+  const description = 'a small package for the benchmark; '.repeat(100);
   for (const v of versions) {
-    const body = await smallArchive('benchpkg', v);
+    const body = await smallArchive('benchpkg', v, description);
     const r = await fetch(`${ours.url}/v1/packages/library/benchpkg/${v}/x86_64`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN}` }, body: new Uint8Array(body) });
     if (r.status !== 201) throw new Error(`publish ${v}: ${r.status} ${await r.text()}`);
   }
@@ -98,6 +101,10 @@ async function blobDownloads(work: string): Promise<{ ours: number; nginx: numbe
   const root = join(work, 'nginx-root');
   mkdirSync(root, { recursive: true });
   copyFileSync(file, join(root, 'blob100.tar.gz'));
+  // nginx started as root serves through workers running as nobody: they must be able to read it.
+  chmodSync(work, 0o755);
+  chmodSync(root, 0o755);
+  chmodSync(join(root, 'blob100.tar.gz'), 0o644);
   const nginx = await startNginx(join(work, 'nginx'), root).catch(async (e: unknown) => {
     await ours.stop();
     throw e;

@@ -2,11 +2,11 @@
 import { Hono } from 'hono';
 import semver from 'semver';
 import { UniError } from '../../schemas/errors.js';
-import { readReach } from '../auth/access.js';
+import { canReadPrivate, readReach } from '../auth/access.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { artifactDocument, packageDocument } from '../documents.js';
+import { artifactDocument, packageDocumentJson } from '../documents.js';
 import { archParam, intParam, matchesIfNoneMatch, notFound, packageTarget, strongEtag, versionParam } from '../http.js';
-import { findArtifact, listArtifactSummaries, listVersions } from '../store/packages.js';
+import { findArtifact, findPackageDocument } from '../store/packages.js';
 import { archesOf, ftsQuery, searchPackages, versionsOf } from '../store/search.js';
 import { visiblePackage } from './visible.js';
 import { isMirrored } from '../mirror/config.js';
@@ -81,15 +81,14 @@ export function packageRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.get('/v1/packages/:ns/:name', async (c) => {
     const target = packageTarget(c.req.param('ns'), c.req.param('name'));
-    const pkg = await visiblePackage(deps, c.get('principal'), target);
-    const [versions, artifacts] = await Promise.all([
-      listVersions(deps.db, target.full),
-      listArtifactSummaries(deps.db, target.full),
-    ]);
-    const body = JSON.stringify(packageDocument(pkg, versions, artifacts));
+    const row = await findPackageDocument(deps.db, target.full);
+    if (!row || (row.private === 1 && !(await canReadPrivate(deps.db, c.get('principal'), target.namespace)))) {
+      throw notFound(`package ${target.full}`);
+    }
+    const body = packageDocumentJson(row);
     const etag = strongEtag(body);
     // Revalidated on every use: yanks and new versions change it.
-    const headers = { ETag: etag, 'Cache-Control': pkg.private === 1 ? 'private, no-cache' : 'public, no-cache' };
+    const headers = { ETag: etag, 'Cache-Control': row.private === 1 ? 'private, no-cache' : 'public, no-cache' };
     if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
     return c.body(body, 200, { ...headers, 'Content-Type': 'application/json; charset=utf-8' });
   });

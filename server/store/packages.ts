@@ -38,6 +38,31 @@ export async function findPackage(db: Db, name: string): Promise<PackageRow | un
   );
 }
 
+export interface PackageDocumentRow extends PackageRow {
+  /** JSON object: version → {dependencies, yanked, yankReason?, publishedAt, artifacts}. */
+  versions: string;
+}
+
+/**
+ * The package row with its versions already as JSON, built by SQLite (JSON1, which D1 has
+ * too) in one query: the package document is the registry's hottest read.
+ */
+export async function findPackageDocument(db: Db, name: string): Promise<PackageDocumentRow | undefined> {
+  return db.first<PackageDocumentRow>(
+    `SELECT p.id, p.name, p.namespace, p.short_name, p.private, p.description,
+       (SELECT json_group_object(v.version, json_patch(json_object(
+          'dependencies', json(v.dependencies),
+          'yanked', json(CASE v.yanked WHEN 1 THEN 'true' ELSE 'false' END),
+          'publishedAt', v.published_at,
+          'artifacts', (SELECT json_group_object(a.arch, json_object('digest', a.digest, 'size', a.size))
+                        FROM artifacts a WHERE a.package = v.package AND a.version = v.version)),
+          CASE WHEN v.yank_reason IS NULL THEN '{}' ELSE json_object('yankReason', v.yank_reason) END))
+        FROM versions v WHERE v.package = p.name) AS versions
+     FROM packages p WHERE p.name = ?`,
+    [name],
+  );
+}
+
 export async function listVersions(db: Db, name: string): Promise<VersionRow[]> {
   return db.all<VersionRow>(
     'SELECT version, dependencies, yanked, yank_reason, published_at FROM versions WHERE package = ?',
