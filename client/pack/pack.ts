@@ -5,7 +5,7 @@
  * reduced to 0755/0644, and a gzip header with no time and the Unix OS byte.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, lstatSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, type Stats } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -163,6 +163,11 @@ export async function packDirectory(dir: string, opts: { out?: string; cwd?: str
   const entries = collect(src, top, limits);
 
   const out = path.resolve(opts.cwd ?? process.cwd(), opts.out ?? `${top}.tar.gz`);
+  // Inside the folder, the archive would be packed into the next archive of the same folder.
+  if (!path.relative(src, out).startsWith('..')) {
+    throw new UniError('usage', `${out} is inside the package folder ${src}; write the archive elsewhere with -o`);
+  }
+  if (!existsSync(path.dirname(out))) throw new UniError('not_found', `cannot write ${out}: the folder ${path.dirname(out)} does not exist`);
   const tmp = `${out}.partial-${process.pid}-${Date.now()}`;
   const hash = createHash('sha256');
   let size = 0;

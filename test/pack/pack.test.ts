@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { packDirectory } from '../../client/pack/pack.js';
 
 const W = mkdtempSync(path.join(tmpdir(), 'uni-pack-'));
+const UNI = path.resolve('bin/uni.js');
 afterAll(() => rmSync(W, { recursive: true, force: true }));
 
 function sha256(file: string): string {
@@ -137,6 +138,26 @@ describe('uni pkg pack', () => {
       expect(existsSync(out), what).toBe(false);
     }
     expect(readdirSync(path.join(W, 'bad')).filter((f) => f.includes('.tar.gz'))).toEqual([]);
+  });
+
+  it('refuses to write the archive inside the folder it packs, or into a folder that does not exist', async () => {
+    const dir = makePackage(path.join(W, 'self'), 'forward');
+    await expect(packDirectory(dir, { cwd: dir })).rejects.toThrow(/is inside the package folder/);
+    await expect(packDirectory(dir, { out: path.join(W, 'no/such/dir/x.tar.gz') })).rejects.toThrow(/the folder .*no\/such\/dir does not exist/);
+    expect(readdirSync(dir).sort()).toEqual(['package.manifest', 'sysroot']);
+  });
+
+  it('runs as `uni pkg pack`, printing the digest, and exits 1 naming the fault', () => {
+    const dir = makePackage(path.join(W, 'cli'), 'forward');
+    const out = path.join(W, 'cli.tar.gz');
+    const ok = spawnSync('node', [UNI, 'pkg', 'pack', dir, '-o', out, '--json'], { encoding: 'utf8' });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ file: out, digest: sha256(out), name: 'hello', version: '1.0.0' });
+    writeFileSync(path.join(dir, 'package.manifest'), '{"Name":"Hello","Version":"1.0.0"}');
+    const bad = spawnSync('node', [UNI, 'pkg', 'pack', dir, '-o', path.join(W, 'cli-bad.tar.gz')], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^uni: package\.manifest: field \/Name must match pattern/);
+    expect(existsSync(path.join(W, 'cli-bad.tar.gz'))).toBe(false);
   });
 
   it('packs a from-binary folder copied elsewhere to the same digest', async () => {
