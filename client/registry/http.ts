@@ -59,7 +59,7 @@ async function transportFor(url: URL): Promise<Transport> {
 }
 
 /** One attempt. The body is left unread; the idle timeout keeps guarding it while it streams. */
-export async function requestOnce(req: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
+async function requestOnce(req: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
   const url = new URL(req.url);
   const transport = await transportFor(url);
   return new Promise((resolve, reject) => {
