@@ -80,10 +80,11 @@ export function fromBinary(opts: FromBinaryOptions): FromBinaryResult {
     const writer = new SysrootWriter(root, path.join(tmp, 'sysroot'));
     writer.lay(program);
     for (const obj of [closure.interpreter, ...closure.libraries]) if (obj) writer.lay(obj.path);
+    const beforeAdd = new Set(writer.paths());
     for (const extra of opts.add ?? []) writer.lay(normalizeGuestPath(path.posix.resolve(opts.root ? '/' : opts.cwd, extra)));
     // Added shared objects are what the program dlopens: what they need in turn comes too.
-    const laidObjects = new Set([program, ...[closure.interpreter, ...closure.libraries].map((o) => o?.path)]);
-    const modules = writer.paths().filter((g) => !laidObjects.has(g) && isElfFor(path.join(tmp, 'sysroot', g), closure.program.elf.arch));
+    const arch = closure.program.elf.arch;
+    const modules = writer.paths().filter((g) => !beforeAdd.has(g) && isElfFor(path.join(tmp, 'sysroot', g), arch));
     if (modules.length > 0) {
       closure = resolveClosure(program, { root, ldLibraryPath: opts.ldLibraryPath }, { dlopened: modules });
       for (const lib of closure.libraries) writer.lay(lib.path);
