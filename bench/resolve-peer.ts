@@ -24,7 +24,7 @@ const elmJson = (name: string, version: string, deps: Record<string, string>): s
  * One run of elm-solve-deps-wasm (pubgrub-rs compiled to WebAssembly) on a shape. The elm.json
  * texts are built before the clock starts, so the peer pays only for solving and the callbacks.
  */
-export function runPeer(shape: Shape): { ms: number; solution: Record<string, string> | null } {
+export function runPeer(shape: Shape): { ms: number; cpuMs: number; solution: Record<string, string> | null } {
   const require = createRequire(import.meta.url);
   const wasm = require('elm-solve-deps-wasm') as ElmSolver;
   wasm.init();
@@ -37,6 +37,7 @@ export function runPeer(shape: Shape): { ms: number; solution: Record<string, st
     }
   }
   const root = elmJson('bench/root', '1.0.0', Object.fromEntries(Object.entries(shape.root).map(([d, r]) => [d, r.elm])));
+  const cpu = process.cpuUsage();
   const start = performance.now();
   let solution: Record<string, string> | null = null;
   try {
@@ -48,7 +49,9 @@ export function runPeer(shape: Shape): { ms: number; solution: Record<string, st
   } catch {
     solution = null;
   }
-  return { ms: performance.now() - start, solution };
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuMs: (used.user + used.system) / 1000, solution };
 }
 
 // In a worker thread, so that a run that does not finish can be stopped without ending the benchmark.

@@ -31,8 +31,8 @@ export interface Pkg {
   readonly notFound: string | undefined;
   /** Cache of range → set, since the same range recurs across versions. */
   readonly rangeSets: Map<string, VersionSet>;
-  /** Per dependency name, the versions whose incompatibility with it was already added. */
-  readonly listed: Map<string, VersionSet>;
+  /** Per dependency name, a flag per version: its incompatibility with that dependency was added. */
+  readonly listed: Map<string, boolean[]>;
   /** Parsed versions, so that range tests do not re-parse them. */
   readonly parsed: readonly semver.SemVer[];
 }
@@ -47,44 +47,89 @@ export function setFor(pkg: Pkg, range: string, who: string): VersionSet {
   if (cached) return cached;
   const size = pkg.versions.length;
   let set: VersionSet;
-  const exact = semver.valid(range);
-  if (pkg.isRoot) {
+  const listed = size <= 8 ? pkg.versions.indexOf(range) : (indexOf(pkg).get(range) ?? -1);
+  if (listed >= 0 && !pkg.isRoot) {
+    // A range that is one of the listed versions, spelt as listed, allows exactly that version.
+    set = VersionSet.of(size, [listed]);
+  } else if (pkg.isRoot) {
     const parsed = compileRange(range, pkg.name, who);
     const members: number[] = [];
     if (parsed.test(pkg.parsed[0]!)) members.push(0);
     if (!semver.subset(parsed, pkg.versions[0]!)) members.push(1);
     set = VersionSet.of(size, members);
-  } else if (exact !== null) {
-    // A bare version (the common case for pinned dependencies) is one lookup, not a scan.
-    const i = binarySearch(pkg.parsed, exact);
-    set = i >= 0 ? VersionSet.of(size, [i]) : VersionSet.empty(size);
   } else {
-    const parsed = compileRange(range, pkg.name, who);
-    const members: number[] = [];
-    for (let i = 0; i < size; i++) if (parsed.test(pkg.parsed[i]!)) members.push(i);
-    set = VersionSet.of(size, members);
+    set = VersionSet.of(size, matching(pkg, compileRange(range, pkg.name, who)));
   }
   pkg.rangeSets.set(range, set);
   return set;
 }
 
+const compiled = new Map<string, semver.Range>();
+
 function compileRange(range: string, name: string, who: string): semver.Range {
+  let parsed = compiled.get(range);
+  if (parsed) return parsed;
   try {
-    return new semver.Range(range);
+    parsed = new semver.Range(range);
   } catch {
     throw new UniError('bad_range', `${who} depends on ${name} with an invalid version range "${range}"`);
   }
+  compiled.set(range, parsed);
+  return parsed;
 }
 
-function binarySearch(sorted: readonly semver.SemVer[], version: string): number {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const c = sorted[mid]!.compare(version);
-    if (c === 0) return mid;
-    if (c < 0) lo = mid + 1;
-    else hi = mid - 1;
+/**
+ * The indices of the versions `range` allows. Among release versions (no pre-release tag) each
+ * of semver's comparators holds on a prefix or a suffix of the sorted list, so its boundary is
+ * found by binary search with semver's own test, and a comparator set is the intersection of
+ * those spans. A pre-release in the list falls under npm's extra rule, so such a list is tested
+ * version by version.
+ */
+function matching(pkg: Pkg, range: semver.Range): number[] {
+  const versions = pkg.parsed;
+  const n = versions.length;
+  if (n <= 4 || versions.some((v) => v.prerelease.length > 0)) {
+    const members: number[] = [];
+    for (let i = 0; i < n; i++) if (range.test(versions[i]!)) members.push(i);
+    return members;
   }
-  return -1;
+  const member = new Set<number>();
+  for (const comparators of range.set) {
+    let lo = 0;
+    let hi = n - 1;
+    for (const c of comparators) {
+      if (c.value === '') continue;
+      if (c.operator === '<' || c.operator === '<=') hi = Math.min(hi, firstIndex(n, (i) => !c.test(versions[i]!)) - 1);
+      else if (c.operator === '>' || c.operator === '>=') lo = Math.max(lo, firstIndex(n, (i) => c.test(versions[i]!)));
+      else {
+        lo = Math.max(lo, firstIndex(n, (i) => versions[i]!.compare(c.semver) >= 0));
+        hi = Math.min(hi, firstIndex(n, (i) => versions[i]!.compare(c.semver) > 0) - 1);
+      }
+    }
+    for (let i = lo; i <= hi; i++) member.add(i);
+  }
+  return [...member];
+}
+
+/** The first index in [0, n) where a monotone predicate (false…false true…true) holds, or n. */
+function firstIndex(n: number, holds: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (holds(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+const indexes = new WeakMap<Pkg, Map<string, number>>();
+
+function indexOf(pkg: Pkg): Map<string, number> {
+  let index = indexes.get(pkg);
+  if (!index) {
+    index = new Map(pkg.versions.map((v, i) => [v, i]));
+    indexes.set(pkg, index);
+  }
+  return index;
 }

@@ -13,6 +13,9 @@ export interface SolveStats {
   conflicts: number;
 }
 
+/** Backtracking this often means versions are being tried one by one; then look ahead (see freeDependencies). */
+const EAGER_AFTER_CONFLICTS = 16;
+
 const NONE = 0;
 const CONFLICT = 1;
 
@@ -25,6 +28,7 @@ export class Solver {
   private readonly solution = new PartialSolution();
   private readonly incompatibilities: Incompatibility[][] = [];
   private readonly excluded = new Set<Pkg>();
+  private readonly expanded = new Set<Pkg>();
   readonly stats: SolveStats = { decisions: 0, conflicts: 0 };
 
   constructor(
@@ -169,7 +173,7 @@ export class Solver {
     let conflict = false;
     for (const inc of this.dependencies(pkg, version)) {
       this.add(inc);
-      conflict ||= inc.terms.every((t) => t.pkg === pkg || this.solution.satisfies(t));
+      conflict ||= inc.terms.every((t) => (t.pkg === pkg ? t.positive && t.set.has(version) : this.solution.satisfies(t)));
     }
     if (!conflict) {
       this.solution.decide(pkg, version);
@@ -185,15 +189,47 @@ export class Solver {
    * versions for this architecture or yanked.
    */
   private dependencies(pkg: Pkg, version: number): Incompatibility[] {
-    const deps = pkg.deps[version]!.filter(([name]) => !pkg.listed.get(name)?.has(version));
+    const out = this.dependenciesOf(pkg, version);
+    if (this.stats.conflicts >= EAGER_AFTER_CONFLICTS && !this.expanded.has(pkg)) {
+      this.expanded.add(pkg);
+      out.push(...this.freeDependencies(pkg, version));
+    }
+    return out;
+  }
+
+  /**
+   * Once solving has backtracked often, the first time a package is tried the requirements of
+   * its other candidates whose dependencies are already loaded are added too: they cost no
+   * I/O, and knowing them lets propagation rule out doomed versions at once instead of trying
+   * them one by one (a long chain of exact pins otherwise costs one descent per version).
+   * Earlier they would only slow down the common case, which backtracks little or not at all.
+   */
+  private freeDependencies(pkg: Pkg, tried: number): Incompatibility[] {
+    const out: Incompatibility[] = [];
+    for (let i = pkg.versions.length - 1; i >= 0; i--) {
+      if (i === tried || !pkg.allowed.has(i)) continue;
+      if (!pkg.deps[i]!.every(([name]) => this.index.get(name) !== undefined)) continue;
+      try {
+        out.push(...this.dependenciesOf(pkg, i));
+      } catch {
+        // A bad range in a version nobody picked stays unreported until that version is tried.
+      }
+    }
+    return out;
+  }
+
+  private dependenciesOf(pkg: Pkg, version: number): Incompatibility[] {
+    const deps = pkg.deps[version]!.filter(([name]) => pkg.listed.get(name)?.[version] !== true);
     const targets = deps.map(([name]) => this.index.get(name)!);
     for (const target of targets) this.addExclusions(target);
     const out: Incompatibility[] = [];
     const who = pkg.isRoot ? pkg.name : `${pkg.name} ${pkg.versions[version]}`;
     deps.forEach(([name, range], k) => {
-      const run = sameDependencyRun(pkg, version, name, range);
-      const listed = pkg.listed.get(name);
-      pkg.listed.set(name, listed ? listed.union(run) : run);
+      const [lo, hi] = sameDependencyRun(pkg, version, name, range);
+      let listed = pkg.listed.get(name);
+      if (!listed) pkg.listed.set(name, (listed = []));
+      for (let i = lo; i <= hi; i++) listed[i] = true;
+      const run = VersionSet.range(pkg.versions.length, lo, hi);
       const depender = term(pkg, true, run);
       const target = targets[k]!;
       const set = setFor(target, range, who);
@@ -220,11 +256,11 @@ export class Solver {
 }
 
 /** The versions around `version` that require `name` with the very same range. */
-function sameDependencyRun(pkg: Pkg, version: number, name: string, range: string): VersionSet {
+function sameDependencyRun(pkg: Pkg, version: number, name: string, range: string): [number, number] {
   const same = (i: number): boolean => pkg.deps[i]!.some(([n, r]) => n === name && r === range);
   let lo = version;
   while (lo > 0 && same(lo - 1)) lo--;
   let hi = version;
   while (hi < pkg.versions.length - 1 && same(hi + 1)) hi++;
-  return VersionSet.range(pkg.versions.length, lo, hi);
+  return [lo, hi];
 }

@@ -98,7 +98,7 @@ export class PackageIndex {
 
   private build(name: string, infos: PackageVersionInfo[], notFound: string | undefined): Pkg {
     const entries = infos.map((info) => {
-      const v = semver.parse(info.version);
+      const v = parseVersion(info.version);
       if (v === null) throw new UniError('bad_version', `${name} lists an invalid version "${info.version}"`);
       return { v, info };
     });
@@ -146,11 +146,43 @@ export class PackageIndex {
   }
 }
 
+/**
+ * Parsed versions, shared across packages: registries repeat the same version strings, and
+ * parsing is most of the cost of reading a package with hundreds of versions. Nothing mutates
+ * a SemVer here, so sharing is safe; the cap keeps a long-lived process from growing without end.
+ */
+const parsedVersions = new Map<string, semver.SemVer | null>();
+
+function parseVersion(version: string): semver.SemVer | null {
+  let parsed = parsedVersions.get(version);
+  if (parsed === undefined) {
+    if (parsedVersions.size >= 100_000) parsedVersions.clear();
+    parsed = semver.parse(version);
+    parsedVersions.set(version, parsed);
+  }
+  return parsed;
+}
+
 /** In the order they were written, as pub does: explanations then list them in that order too. */
 function depList(deps: Record<string, string>): Array<readonly [string, string]> {
   return Object.entries(deps);
 }
 
 function makePkg(fields: Omit<Pkg, 'rangeSets' | 'listed'>): Pkg {
-  return { ...fields, rangeSets: new Map(), listed: new Map() };
+  // Fields assigned one by one, in one order, so that every Pkg has the same hidden class.
+  return {
+    id: fields.id,
+    name: fields.name,
+    isRoot: fields.isRoot,
+    versions: fields.versions,
+    deps: fields.deps,
+    allowed: fields.allowed,
+    noArch: fields.noArch,
+    yanked: fields.yanked,
+    locked: fields.locked,
+    notFound: fields.notFound,
+    parsed: fields.parsed,
+    rangeSets: new Map(),
+    listed: new Map(),
+  };
 }

@@ -18,7 +18,8 @@ export const Relation = { Satisfied: 0, Contradicted: 1, Inconclusive: 2 } as co
 export type Relation = (typeof Relation)[keyof typeof Relation];
 
 export function term(pkg: Pkg, positive: boolean, set: VersionSet, label?: string): Term {
-  return label === undefined ? { pkg, positive, set } : { pkg, positive, set, label };
+  // Always the same four fields, so that property access stays monomorphic in the hot loops.
+  return { pkg, positive, set, label };
 }
 
 export function negate(t: Term): Term {
@@ -64,6 +65,10 @@ export function satisfies(a: Term, b: Term): boolean {
 
 /** How `b` stands given that `a` (what is known of the package) holds. */
 export function relation(a: Term, b: Term): Relation {
+  if (a.positive) {
+    const only = a.set.single();
+    if (only >= 0) return b.set.has(only) === b.positive ? Relation.Satisfied : Relation.Contradicted;
+  }
   if (satisfies(a, b)) return Relation.Satisfied;
   if (a.positive && b.positive && a.set.disjointFrom(b.set)) return Relation.Contradicted;
   if (a.positive && !b.positive && a.set.subsetOf(b.set)) return Relation.Contradicted;

@@ -6,6 +6,9 @@
  * what makes propagation cheap on packages with hundreds of versions.
  */
 export class VersionSet {
+  /** The one member when there is exactly one, -1 otherwise; -2 until first asked. */
+  private singleCache = -2;
+
   private constructor(
     readonly size: number,
     private readonly words: number[],
@@ -54,6 +57,12 @@ export class VersionSet {
       n += (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
     }
     return n;
+  }
+
+  /** The only member, or -1: a decided package's set, which makes relations one bit test. */
+  single(): number {
+    if (this.singleCache === -2) this.singleCache = this.count() === 1 ? this.highest() : -1;
+    return this.singleCache;
   }
 
   /** |this ∩ other|, without building the intersection. */
