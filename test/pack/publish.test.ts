@@ -4,7 +4,7 @@
  * project turns into an image manifest that runs node on its script.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,14 +68,17 @@ describe('publishing what from-binary and pack make', () => {
     expect(contents.stdout).toContain(`sysroot${process.execPath}`);
     expect(contents.stdout).toContain('libc.so.6');
 
-    const example = path.join(ROOT, 'examples/node-hello/config.json');
-    const res = await uni(['manifest', '-c', example, '--format', 'json'], env);
+    // A copy: uni manifest writes uni.lock beside config.json, which must not land in the repository.
+    const project = path.join(W, 'node-hello');
+    cpSync(path.join(ROOT, 'examples/node-hello'), project, { recursive: true });
+    const res = await uni(['manifest', '-c', path.join(project, 'config.json'), '--format', 'json'], env);
     expect(res.code, res.stderr).toBe(0);
     const m = JSON.parse(res.stdout) as { program: string; arguments: string[]; environment: Record<string, string>; root: { children: Record<string, { host?: string }> } };
     expect(m.program).toBe(process.execPath);
     expect(m.arguments).toEqual([path.basename(process.execPath), 'hello.js']);
     expect(m.environment['GREETING']).toBe('hello from a unikernel');
-    expect(m.root.children['hello.js']?.host).toBe(path.join(ROOT, 'examples/node-hello/hello.js'));
+    expect(m.root.children['hello.js']?.host).toBe(path.join(project, 'hello.js'));
+    expect(existsSync(path.join(ROOT, 'examples/node-hello/uni.lock'))).toBe(false);
     expect(Object.keys(m.root.children)).toContain('lib');
   });
 
