@@ -6,8 +6,9 @@ import type { Arch } from '../../schemas/names.js';
 import { isUniError } from '../../schemas/errors.js';
 import type { PackageSource, PackageVersionInfo } from '../../client/types.js';
 
-const VERSIONS = ['1.0.0', '1.1.0', '1.2.0', '2.0.0', '2.1.0', '3.0.0'];
-const RANGES = ['*', '^1.0.0', '^2.0.0', '~1.1.0', '>=1.1.0 <2.1.0', '1.2.0', '2.0.0', '<2.0.0', '>=2.0.0', '^3.0.0', '>1.0.0 <1.2.0 || 3.0.0'];
+// A pre-release among them exercises npm's rule (it matches only ranges that name one).
+const VERSIONS = ['1.0.0', '1.1.0', '1.2.0', '2.0.0-rc.1', '2.0.0', '2.1.0', '3.0.0'];
+const RANGES = ['*', '^1.0.0', '^2.0.0', '~1.1.0', '>=1.1.0 <2.1.0', '1.2.0', '2.0.0', '<2.0.0', '>=2.0.0', '^3.0.0', '>1.0.0 <1.2.0 || 3.0.0', '^2.0.0-rc.1', '>=1.1.0 <=2.1.0'];
 
 type Registry = Record<string, PackageVersionInfo[]>;
 interface World {
@@ -17,7 +18,7 @@ interface World {
 
 const name = (i: number): string => `p${i}`;
 
-/** Up to 12 packages of up to 6 versions; dependencies may form cycles; some versions lack an arch or are yanked. */
+/** Up to 12 packages of up to 7 versions; dependencies may form cycles; some versions lack an arch or are yanked. */
 const world: fc.Arbitrary<World> = fc.integer({ min: 1, max: 12 }).chain((n) => {
   const dep = fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.constantFrom(...RANGES));
   const version = fc.record({
