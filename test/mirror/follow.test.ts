@@ -42,12 +42,12 @@ describe('--follow', () => {
     expect((await call(origin.url, 'POST', '/v1/packages/library/redis/7.2.4/yank', { token: origin.adminToken })).status).toBe(200);
     await waitFor('the yank', () => versions()[0]!.yanked === 1, 15_000);
     // Served from the copy: within max-age the mirror does not ask the origin again.
-    const before = origin.requests().filter((l) => l.startsWith('GET /v1/packages/library/redis ')).length;
+    const before = (await origin.requests()).filter((l) => l.startsWith('GET /v1/packages/library/redis ')).length;
     const doc = (await call(mirror.url, 'GET', '/v1/packages/library/redis')).json();
     expect(Object.keys(doc.versions).sort()).toEqual(['7.2.4', '7.2.5']);
     expect(doc.versions['7.2.4'].yanked).toBe(true);
-    expect(origin.requests().filter((l) => l.startsWith('GET /v1/packages/library/redis ')).length).toBe(before);
-    expect(origin.requests().filter((l) => l.startsWith('GET /v1/changes')).length).toBeGreaterThan(2);
+    expect((await origin.requests()).filter((l) => l.startsWith('GET /v1/packages/library/redis ')).length).toBe(before);
+    expect((await origin.requests()).filter((l) => l.startsWith('GET /v1/changes')).length).toBeGreaterThan(2);
   });
 
   it('keeps serving its copy while the origin is down, and catches up when it returns', async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage } from '../helpers/archive.js';
 import { call, expectError } from '../helpers/http.js';
 import { snapshotDataDir } from '../helpers/node-deployment.js';
-import { publish, removeHome, requireBuild, tempHome, uni } from '../e2e/harness.js';
+import { removeHome, requireBuild, tempHome, uni, waitFor } from '../e2e/harness.js';
 import { blobPath, query, removeDir, sha256, stagedFiles, startServer, type Server } from './servers.js';
 
 let origin: Server;
@@ -50,8 +50,9 @@ afterAll(async () => {
 });
 
 describe('pull-through', { timeout: 120_000 }, () => {
-  it('says at start which namespaces it mirrors', () => {
-    expect(mirror.process.output()).toContain(`mirroring acme, library from ${origin.url}; every other namespace is local`);
+  it('says at start which namespaces it mirrors', async () => {
+    const line = `mirroring acme, library from ${origin.url}; every other namespace is local`;
+    await waitFor('the mirror to describe itself', () => mirror.process.output().includes(line));
   });
 
   it('serves a package with its dependencies to `uni pkg get`, fetching documents and blobs from the origin once', async () => {
@@ -75,20 +76,20 @@ describe('pull-through', { timeout: 120_000 }, () => {
     const art = await call(mirror.url, 'GET', '/v1/packages/library/redis/7.2.4/x86_64');
     expect(art.json()).toEqual((await call(origin.url, 'GET', '/v1/packages/library/redis/7.2.4/x86_64')).json());
     // Each blob crossed once: the second get is served from the mirror's store.
-    const blobGets = origin.requests().filter((l) => l.startsWith('GET /v1/blobs/'));
+    const blobGets = (await origin.requests()).filter((l) => l.startsWith('GET /v1/blobs/'));
     expect(blobGets).toHaveLength(2);
     const again = await uni(['pkg', 'get', 'redis', '--json'], { home: home(), registry: mirror.url });
     expect(again.code, again.stderr).toBe(0);
-    expect(origin.requests().filter((l) => l.startsWith('GET /v1/blobs/'))).toHaveLength(2);
+    expect((await origin.requests()).filter((l) => l.startsWith('GET /v1/blobs/'))).toHaveLength(2);
   });
 
   it('revalidates an expired document with If-None-Match and marks where answers come from', async () => {
-    const before = origin.requests().length;
+    const before = (await origin.requests()).length;
     const r = await call(mirror.url, 'GET', '/v1/packages/library/redis');
     expect(r.status).toBe(200);
     expect(r.headers.get('x-uni-source')).toBe('upstream');
     expect(r.headers.get('x-uni-stale')).toBeNull();
-    expect(origin.requests().slice(before)).toEqual([expect.stringMatching(/^GET \/v1\/packages\/library\/redis 304 /)]);
+    expect((await origin.requests()).slice(before)).toEqual([expect.stringMatching(/^GET \/v1\/packages\/library\/redis 304 /)]);
   });
 
   it('lists cached packages as "mirror" and its own as "local", and never looks a local name up upstream', async () => {
@@ -99,7 +100,7 @@ describe('pull-through', { timeout: 120_000 }, () => {
     expectError(await call(mirror.url, 'GET', '/v1/packages/team/nothing'), 404, /package team\/nothing not found/);
     const list = (await call(mirror.url, 'GET', '/v1/packages', { token: mirror.adminToken })).json().results as { name: string; source: string }[];
     expect(list.map((p) => `${p.name} ${p.source}`)).toEqual(['library/glibc mirror', 'library/redis mirror', 'team/app local']);
-    expect(origin.requests().filter((l) => l.includes('team/'))).toEqual([]);
+    expect((await origin.requests()).filter((l) => l.includes('team/'))).toEqual([]);
   });
 
   it('refuses a publish or a yank in a mirrored namespace and stores nothing', async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startServerProcess, type ServerProcess } from '../helpers/node-deployment.js';
+import { waitFor } from '../e2e/harness.js';
 
 const UNI = join(import.meta.dirname, '..', '..', 'bin', 'uni.js');
 
@@ -20,8 +21,12 @@ export interface Server {
   dataDir: string;
   adminToken: string;
   process: ServerProcess;
-  /** Request lines (`GET /path 200 1.2ms`) printed since the process started. */
-  requests(): string[];
+  /**
+   * Request lines (`GET /path 200 1.2ms`) the process printed since it started, up to now:
+   * it is asked for /healthz first and its line awaited, so every request answered before
+   * the call is included (the log line is written before the answer is sent).
+   */
+  requests(): Promise<string[]>;
   stop(): Promise<void>;
   /** Starts again on the same port with the same data and arguments. */
   restart(): Promise<void>;
@@ -36,7 +41,14 @@ export async function startServer(args: string[] = [], dataDir = mkdtempSync(joi
     dataDir,
     adminToken,
     process: proc,
-    requests: () => proc.output().split('\n').filter((l) => /^(GET|HEAD|PUT|POST|DELETE) \//.test(l)),
+    async requests() {
+      const lines = (): string[] => proc.output().split('\n').filter((l) => /^(GET|HEAD|PUT|POST|DELETE) \//.test(l));
+      const markers = (): number => lines().filter((l) => l.startsWith('GET /healthz ')).length;
+      const seen = markers();
+      await fetch(`${server.url}/healthz`).then((r) => r.arrayBuffer());
+      await waitFor('the request log', () => markers() > seen);
+      return lines().filter((l) => !l.startsWith('GET /healthz '));
+    },
     stop: () => proc.stop(),
     async restart() {
       proc = await startServerProcess(dataDir, adminToken, [...args, '--port', String(server.port)]);

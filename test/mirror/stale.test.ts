@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage } from '../helpers/archive.js';
 import { call, expectError } from '../helpers/http.js';
-import { removeHome, requireBuild, tempHome, uni } from '../e2e/harness.js';
+import { removeHome, requireBuild, tempHome, uni, waitFor } from '../e2e/harness.js';
 import { query, removeDir, runUni, startServer, type Server } from './servers.js';
 
 let origin: Server;
@@ -100,14 +100,14 @@ describe('with the origin stopped', { timeout: 120_000 }, () => {
       expect(r.headers.get('x-uni-stale')).toBe('1');
     }
     expect(Date.now()).toBeLessThan(retryAt);
-    expect(origin.requests()).toEqual([]);
+    expect((await origin.requests())).toEqual([]);
 
     await new Promise((r) => setTimeout(r, Math.max(0, retryAt - Date.now() + 50)));
     const fresh = await call(mirror.url, 'GET', '/v1/packages/library/redis');
     expect(fresh.headers.get('x-uni-stale')).toBeNull();
     expect(fresh.headers.get('x-uni-source')).toBe('upstream');
     expect(fresh.json()).toEqual(cached);
-    expect(origin.requests()).toEqual([expect.stringMatching(/^GET \/v1\/packages\/library\/redis 304 /)]);
+    expect((await origin.requests())).toEqual([expect.stringMatching(/^GET \/v1\/packages\/library\/redis 304 /)]);
     expect(query(mirror.dataDir, 'SELECT * FROM upstream_health')).toEqual([]);
   });
 });
@@ -116,15 +116,15 @@ describe('--offline', () => {
   it('serves only what is cached and never contacts the upstream', async () => {
     // A second process on the mirror's data folder: SQLite in WAL mode serves both.
     const offline = await server(mirrorArgs(['--offline']), mirror.dataDir);
-    expect(offline.process.output()).toContain('(offline: cache only)');
-    const before = origin.requests().length;
+    await waitFor('the offline mirror to describe itself', () => offline.process.output().includes('(offline: cache only)'));
+    const before = (await origin.requests()).length;
     const r = await call(offline.url, 'GET', '/v1/packages/library/redis');
     expect(r.status).toBe(200);
     expect(r.headers.get('x-uni-source')).toBe('cache');
     const run = await uni(['pkg', 'get', 'redis'], { home: home(), registry: offline.url });
     expect(run.code, run.stderr).toBe(0);
     expectError(await call(offline.url, 'GET', '/v1/packages/library/nginx'), 404, /not in this mirror's cache and the mirror is offline/, 'not_found');
-    expect(origin.requests().length).toBe(before);
+    expect((await origin.requests()).length).toBe(before);
     await offline.stop();
   });
 });

@@ -110,11 +110,11 @@ describe('uni mirror sync', { timeout: 180_000 }, () => {
     expect(query(to, "SELECT name FROM packages WHERE name = 'acme/hidden'")).toEqual([]);
     expectBlobsBehindRows(to);
 
-    const blobGets = origin.requests().filter((l) => l.startsWith('GET /v1/blobs/')).length;
+    const blobGets = (await origin.requests()).filter((l) => l.startsWith('GET /v1/blobs/')).length;
     const again = await sync(['--to', to, '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ packages: 0, blobs: 0, bytes: 0, position: report.position });
-    expect(origin.requests().filter((l) => l.startsWith('GET /v1/blobs/')).length).toBe(blobGets);
+    expect((await origin.requests()).filter((l) => l.startsWith('GET /v1/blobs/')).length).toBe(blobGets);
 
     // A later yank on the origin travels with the next sync, and nothing else does.
     expect((await call(origin.url, 'POST', '/v1/packages/library/pkg03/1.0.0/yank', { token: origin.adminToken })).status).toBe(200);
@@ -162,13 +162,13 @@ describe('uni mirror sync', { timeout: 180_000 }, () => {
       await throttle.close();
     }
     const firstHalf = query<{ digest: string }>(to, 'SELECT digest FROM artifacts').map((r) => r.digest);
-    const blobGets = origin.requests().filter((l) => l.startsWith('GET /v1/blobs/')).length;
+    const blobGets = (await origin.requests()).filter((l) => l.startsWith('GET /v1/blobs/')).length;
     const resumed = await sync(['--to', to, '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(query(to, ARTIFACTS)).toEqual(originRows(['library', 'acme']));
     expectBlobsBehindRows(to);
     // What the killed run stored was not fetched again.
-    const refetched = origin.requests().filter((l) => l.startsWith('GET /v1/blobs/')).length - blobGets;
+    const refetched = (await origin.requests()).filter((l) => l.startsWith('GET /v1/blobs/')).length - blobGets;
     expect(refetched).toBeLessThanOrEqual(27 - firstHalf.length);
     const again = await sync(['--to', to, '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ packages: 0, blobs: 0 });
