@@ -10,7 +10,7 @@ import { ELF_IDENT_BYTES } from '../../schemas/archive/elf-header.js';
 import { UniError } from '../../schemas/errors.js';
 import type { Arch } from '../../schemas/names.js';
 import { ldSoConfDirs, DEFAULT_LD_SO_CONF } from './ldconfig.js';
-import { identify, readElfFile, type ElfObject } from './reader.js';
+import { bufferSource, identify, readElfFile, type ElfObject } from './reader.js';
 import { hostPath, lstatGuest, normalizeGuestPath, realGuestPath } from './rootfs.js';
 
 export interface LoaderEnv {
@@ -103,7 +103,7 @@ function check(root: string, guestPath: string, arch: Arch): { realPath: string 
   if (!st || !st.stats.isFile()) return { why: 'not a regular file' };
   try {
     const bytes = readIdent(root, realPath);
-    const ident = identify({ size: bytes.length, read: (o, l) => bytes.subarray(o, o + l) }, guestPath);
+    const ident = identify(bufferSource(bytes), guestPath);
     if (ident.arch !== arch) return { why: `built for ${ident.arch}, not ${arch}` };
   } catch (e) {
     return { why: e instanceof UniError ? e.message : String(e) };
