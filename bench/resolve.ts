@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import semver from 'semver';
 import { isUniError } from '../schemas/errors.js';
 import { resolve, type SolveStats } from '../client/resolver/index.js';
 import type { PackageSource, PackageVersionInfo } from '../client/types.js';
@@ -79,6 +80,19 @@ const median = (xs: number[]): number => {
   return s[Math.floor(s.length / 2)]!;
 };
 
+/** Whether a solution meets every requirement of the root and of each chosen version. */
+function valid(shape: Shape, solution: Record<string, string>): boolean {
+  const holds = (deps: Record<string, { npm: string }>): boolean =>
+    Object.entries(deps).every(([d, r]) => solution[d] !== undefined && semver.satisfies(solution[d]!, r.npm));
+  return (
+    holds(shape.root) &&
+    Object.entries(solution).every(([name, version]) => {
+      const entry = shape.packages.get(name)?.find((x) => x.version === version);
+      return entry !== undefined && holds(entry.deps);
+    })
+  );
+}
+
 function sameSolution(a: Record<string, string> | null, b: Record<string, string> | null): boolean {
   if (a === null || b === null) return a === b;
   const ka = Object.keys(a).sort();
@@ -108,7 +122,13 @@ async function main(): Promise<void> {
     const oursCpu = median(ours.map((o) => o.cpuMs));
     const peerCpu = peer.length > 0 ? median(peer.map((o) => o.cpuMs)) : undefined;
     const result = ours[0]!.solution === null ? 'unsatisfiable' : `${Object.keys(ours[0]!.solution).length} packages`;
-    const agree = peer.length === 0 ? '' : sameSolution(ours[0]!.solution, peer[0]!.solution) ? '' : ' (solutions differ)';
+    const mine = ours[0]!.solution;
+    const theirs = peer[0]?.solution ?? null;
+    let agree = '';
+    if (mine !== null && !valid(shape, mine)) agree = ' (INVALID solution)';
+    else if (peer.length > 0 && !sameSolution(mine, theirs)) {
+      agree = theirs !== null && mine !== null && valid(shape, theirs) ? ' (another valid solution than the peer)' : ' (peer disagrees)';
+    }
     rows.push([
       shape.name,
       fmt(oursMs),
