@@ -1,4 +1,6 @@
-import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { request as httpRequest, createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3BlobStore } from '../../server/adapters/s3-blob-store.js';
 import { defineBlobStoreContract, digestOf, streamOf } from './contract.js';
@@ -6,6 +8,37 @@ import { radosgwAvailable, startRadosgw, type Radosgw } from './radosgw.js';
 
 const PART = 5 * 1024 * 1024;
 const available = await radosgwAvailable();
+
+/**
+ * A loopback proxy to radosgw that answers every other request with S3's throttling reply
+ * (503 SlowDown) instead of forwarding it: the fault a busy S3 gives, in front of a real one.
+ */
+async function throttlingProxy(target: string): Promise<{ url: string; throttled(): number; close(): Promise<void> }> {
+  const to = new URL(target);
+  let seen = 0;
+  let throttled = 0;
+  const server: Server = createServer((req, res) => {
+    if (seen++ % 2 === 0) {
+      throttled++;
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+      return;
+    }
+    const upstream = httpRequest({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode!, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    throttled: () => throttled,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
 
 describe.skipIf(!available)('S3 adapter on radosgw', () => {
   let gw: Radosgw;
@@ -59,6 +92,37 @@ describe.skipIf(!available)('S3 adapter on radosgw', () => {
     expect(await res.text()).toBe('presigned bytes');
     const tampered = url!.replace(digestOf(bytes).slice(7), digestOf(new Uint8Array(1)).slice(7));
     expect((await fetch(tampered)).status).toBe(403);
+  });
+
+  it('retries throttled requests with backoff, and reports 503 when the attempts run out', async () => {
+    const bucket = await gw.createBucket();
+    const proxy = await throttlingProxy(gw.endpoint);
+    const through = (maxAttempts: number) =>
+      new S3Client({
+        endpoint: proxy.url,
+        region: gw.env['AWS_REGION']!,
+        forcePathStyle: true,
+        maxAttempts,
+        credentials: { accessKeyId: gw.env['AWS_ACCESS_KEY_ID']!, secretAccessKey: gw.env['AWS_SECRET_ACCESS_KEY']! },
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      });
+    try {
+      const patient = s3BlobStore({ client: through(5), bucket, partSize: PART });
+      const bytes = new Uint8Array(2 * PART + 1000).map((_, i) => i % 251);
+      const blob = await patient.stage(streamOf(bytes), bytes.byteLength);
+      await patient.commit(blob);
+      const got = await patient.get(blob.digest, { start: PART, end: PART + 99 });
+      expect(Buffer.from(await new Response(got!.body).arrayBuffer()).equals(bytes.subarray(PART, PART + 100))).toBe(true);
+      expect(proxy.throttled()).toBeGreaterThanOrEqual(6);
+
+      const impatient = s3BlobStore({ client: through(1), bucket });
+      const err = await impatient.head(blob.digest).then(() => impatient.head(blob.digest)).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'blob_store_unavailable', status: 503 });
+      expect((err as Error).message).toMatch(/HeadObject .*sha256\/[0-9a-f]{64} failed/);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('check() names a missing bucket', async () => {
