@@ -35,7 +35,7 @@ export interface PackageDocument {
 export function packageDocumentJson(row: PackageDocumentRow): string {
   const head: Record<string, unknown> = { name: row.name, namespace: row.namespace, private: row.private === 1 };
   if (row.description !== null) head['description'] = row.description;
-  return `${JSON.stringify(head).slice(0, -1)},"versions":${row.versions ?? '{}'}}`;
+  return `${JSON.stringify(head).slice(0, -1)},"versions":${row.versions}}`;
 }
 
 export function artifactDocument(name: string, row: ArtifactRow): ArtifactDocument {

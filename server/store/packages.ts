@@ -44,21 +44,12 @@ export interface PackageDocumentRow extends PackageRow {
 }
 
 /**
- * The package row with its versions already as JSON, built by SQLite (JSON1, which D1 has
- * too) in one query: the package document is the registry's hottest read.
+ * The package row with its versions as JSON, which triggers keep up to date
+ * (migrations/0003_package_document.sql): the package document is the hottest read.
  */
 export async function findPackageDocument(db: Db, name: string): Promise<PackageDocumentRow | undefined> {
   return db.first<PackageDocumentRow>(
-    `SELECT p.id, p.name, p.namespace, p.short_name, p.private, p.description,
-       (SELECT json_group_object(v.version, json_patch(json_object(
-          'dependencies', json(v.dependencies),
-          'yanked', json(CASE v.yanked WHEN 1 THEN 'true' ELSE 'false' END),
-          'publishedAt', v.published_at,
-          'artifacts', (SELECT json_group_object(a.arch, json_object('digest', a.digest, 'size', a.size))
-                        FROM artifacts a WHERE a.package = v.package AND a.version = v.version)),
-          CASE WHEN v.yank_reason IS NULL THEN '{}' ELSE json_object('yankReason', v.yank_reason) END))
-        FROM versions v WHERE v.package = p.name) AS versions
-     FROM packages p WHERE p.name = ?`,
+    'SELECT id, name, namespace, short_name, private, description, versions_json AS versions FROM packages WHERE name = ?',
     [name],
   );
 }
