@@ -24,11 +24,6 @@ export interface ApplyOptions {
   beforeCommit?: (added: ArtifactDocument[]) => Promise<void>;
 }
 
-export interface Applied {
-  added: ArtifactDocument[];
-  yanks: number;
-}
-
 interface Wanted {
   version: string;
   arch: string;
@@ -46,7 +41,7 @@ function wantedArtifacts(doc: PackageDocument, arches: readonly string[] | undef
   return out;
 }
 
-export async function applyPackageDocument(db: Db, doc: PackageDocument, opts: ApplyOptions): Promise<Applied> {
+export async function applyPackageDocument(db: Db, doc: PackageDocument, opts: ApplyOptions): Promise<void> {
   const name = doc.name;
   const [localVersions, localArtifacts] = await Promise.all([listVersions(db, name), listArtifactSummaries(db, name)]);
   const held = new Map(localArtifacts.map((a) => [`${a.version}/${a.arch}`, a.digest]));
@@ -87,7 +82,6 @@ export async function applyPackageDocument(db: Db, doc: PackageDocument, opts: A
   ];
   const localByVersion = new Map(localVersions.map((v) => [v.version, v]));
   const versionsWithArtifacts = new Set(wanted.map((w) => w.version));
-  let yanks = 0;
   for (const [version, v] of Object.entries(doc.versions)) {
     if (!versionsWithArtifacts.has(version)) continue;
     const local = localByVersion.get(version);
@@ -117,7 +111,6 @@ export async function applyPackageDocument(db: Db, doc: PackageDocument, opts: A
     const wasYanked = local ? local.yanked === 1 : false;
     const reason = v.yanked ? (v.yankReason ?? null) : null;
     if (wasYanked !== v.yanked || (local && v.yanked && local.yank_reason !== reason)) {
-      yanks++;
       statements.push(
         {
           sql: 'UPDATE versions SET yanked = ?, yank_reason = ? WHERE package = ? AND version = ?',
@@ -136,7 +129,6 @@ export async function applyPackageDocument(db: Db, doc: PackageDocument, opts: A
     params: [name, opts.upstream.url, opts.etag, opts.at],
   });
   await db.batch(statements);
-  return { added, yanks };
 }
 
 /**

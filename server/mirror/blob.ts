@@ -8,12 +8,6 @@ import { UniError } from '../../schemas/errors.js';
 import { splitStream } from '../publish/split.js';
 import { askUpstream, type MirrorContext } from './refresh.js';
 
-export interface PulledBlob {
-  body: ReadableStream<Uint8Array>;
-  /** Settles once the blob is committed (true) or discarded (false); never rejects. */
-  stored: Promise<boolean>;
-}
-
 function mismatch(digest: string, got: string, size: number, expected: number): UniError {
   return new UniError(
     'digest_mismatch',
@@ -22,7 +16,8 @@ function mismatch(digest: string, got: string, size: number, expected: number): 
   );
 }
 
-export async function pullBlob(ctx: MirrorContext, digest: string, expectedSize: number): Promise<PulledBlob> {
+/** The client's stream of the blob; the blob is stored (or discarded) whether or not the client reads it to the end. */
+export async function pullBlob(ctx: MirrorContext, digest: string, expectedSize: number): Promise<ReadableStream<Uint8Array>> {
   if (ctx.mirror.config.offline) {
     throw new UniError('not_found', `blob ${digest} not found: it is not in this mirror's cache and the mirror is offline`, 404);
   }
@@ -52,7 +47,7 @@ export async function pullBlob(ctx: MirrorContext, digest: string, expectedSize:
     },
   );
   let held: Uint8Array | null = null;
-  const body = split.second.pipeThrough(
+  return split.second.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         if (held) controller.enqueue(held);
@@ -68,5 +63,4 @@ export async function pullBlob(ctx: MirrorContext, digest: string, expectedSize:
       },
     }),
   );
-  return { body, stored: outcome.then((failure) => failure === null) };
 }

@@ -66,8 +66,8 @@ export function installMirror(app: Hono<AppEnv>, deps: AppDeps, mirror: Mirror):
     for (const o of mirrored) if (!visible) visible = await canReadPrivate(deps.db, c.get('principal'), o.namespace);
     // Anything else is the route's to answer (404 for a blob nobody may see or nobody has).
     if (!visible) return next();
-    const pulled = await pullBlob(ctx, digest, mirrored[0]!.size);
-    return c.body(pulled.body, 200, {
+    const body = await pullBlob(ctx, digest, mirrored[0]!.size);
+    return c.body(body, 200, {
       'Content-Type': 'application/gzip',
       'Content-Length': String(mirrored[0]!.size),
       ETag: `"${digest}"`,

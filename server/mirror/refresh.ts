@@ -31,7 +31,7 @@ export interface MirrorContext {
 /** Artifact documents fetched at once while a package is first cached. */
 const DOCUMENT_CONCURRENCY = 8;
 
-export function upstreamOf(mirror: Mirror): Upstream {
+function upstreamOf(mirror: Mirror): Upstream {
   return upstreamClient({
     url: mirror.config.upstream,
     ...(mirror.config.token !== undefined ? { token: mirror.config.token } : {}),

@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPackage } from '../helpers/archive.js';
+import { randomBytes } from 'node:crypto';
+import { buildPackage, type TarEntry } from '../helpers/archive.js';
 import { call, expectError } from '../helpers/http.js';
 import { snapshotDataDir } from '../helpers/node-deployment.js';
 import { removeHome, requireBuild, tempHome, uni, waitFor } from '../e2e/harness.js';
@@ -27,8 +28,8 @@ const BACKOFF_MS = 4000;
 beforeAll(async () => {
   requireBuild();
   origin = await startServer();
-  const put = async (name: string, version: string, manifest: Record<string, unknown> = {}, query = ''): Promise<void> => {
-    const bytes = await buildPackage({ name: name.split('/')[1]!, version, manifest });
+  const put = async (name: string, version: string, manifest: Record<string, unknown> = {}, query = '', extra: TarEntry[] = []): Promise<void> => {
+    const bytes = await buildPackage({ name: name.split('/')[1]!, version, manifest, extra });
     const r = await call(origin.url, 'PUT', `/v1/packages/${name}/${version}/x86_64${query}`, { token: origin.adminToken, body: bytes });
     expect(r.status, r.body.toString()).toBe(201);
     digests[`${name}@${version}`] = r.json().digest;
@@ -36,6 +37,10 @@ beforeAll(async () => {
   await put('library/glibc', '2.36.0');
   await put('library/redis', '7.2.4', { Dependencies: { glibc: '^2.36' } });
   await put('library/tampered', '1.0.0');
+  await put('library/ranged', '1.0.0');
+  // Far larger than the socket buffers, so that the client leaves while the mirror still reads.
+  const big = Buffer.from(randomBytes(24 * 1024 * 1024));
+  await put('library/abandoned', '1.0.0', {}, '', [{ name: 'abandoned_1.0.0/sysroot/big.bin', content: big }]);
   await put('acme/secret', '1.0.0', {}, '?private=true');
   mirror = await startServer([
     '--upstream', origin.url, '--mirror', 'library', '--mirror', 'acme', '--max-age', '0s', '--upstream-backoff', `${BACKOFF_MS}ms`, '--upstream-timeout', '2s',
@@ -119,6 +124,28 @@ describe('pull-through', { timeout: 120_000 }, () => {
     expectError(await call(mirror.url, 'GET', `/v1/blobs/sha256/${digests['acme/secret@1.0.0']!.slice(7)}`), 404, /not found/);
     expect((await call(mirror.url, 'GET', '/v1/packages?q=secret', { token: mirror.adminToken })).json().results).toEqual([]);
     expect(query(mirror.dataDir, "SELECT name FROM packages WHERE name = 'acme/secret'")).toEqual([]);
+  });
+
+  it('answers a first ranged request whole, and keeps a blob whose client went away', async () => {
+    const ranged = digests['library/ranged@1.0.0']!;
+    expect((await call(mirror.url, 'GET', '/v1/packages/library/ranged')).status).toBe(200);
+    const whole = await call(mirror.url, 'GET', `/v1/blobs/sha256/${ranged.slice(7)}`, { headers: { range: 'bytes=10-20' } });
+    expect(whole.status).toBe(200);
+    expect(`sha256:${sha256(whole.body)}`).toBe(ranged);
+    const part = await call(mirror.url, 'GET', `/v1/blobs/sha256/${ranged.slice(7)}`, { headers: { range: 'bytes=10-20' } });
+    expect(part.status).toBe(206);
+    expect(part.body).toEqual(whole.body.subarray(10, 21));
+
+    const abandoned = digests['library/abandoned@1.0.0']!;
+    expect((await call(mirror.url, 'GET', '/v1/packages/library/abandoned')).status).toBe(200);
+    const controller = new AbortController();
+    const res = await fetch(`${mirror.url}/v1/blobs/sha256/${abandoned.slice(7)}`, { signal: controller.signal });
+    const reader = res.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    controller.abort();
+    expect(existsSync(blobPath(mirror.dataDir, abandoned))).toBe(false);
+    await waitFor('the abandoned blob to be stored', () => existsSync(blobPath(mirror.dataDir, abandoned)));
+    expect(`sha256:${sha256(readFileSync(blobPath(mirror.dataDir, abandoned)))}`).toBe(abandoned);
   });
 
   it('refuses a blob whose bytes on the origin no longer match its digest, and keeps nothing of it', async () => {
