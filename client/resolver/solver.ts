@@ -14,7 +14,7 @@ export interface SolveStats {
 }
 
 /** Backtracking this often means versions are being tried one by one; then look ahead (see freeDependencies). */
-const EAGER_AFTER_CONFLICTS = 16;
+const EAGER_AFTER_CONFLICTS = 64;
 
 const NONE = 0;
 const CONFLICT = 1;
