@@ -56,6 +56,22 @@ describe.skipIf(!available)('Node + SQLite + radosgw S3', () => {
 
   defineApiSuite('Node + SQLite + radosgw S3', () => startS3Deployment(gw));
 
+  it('uni serve refuses to start on a bucket that does not exist or a --blobs it cannot read, and says why', async () => {
+    Object.assign(process.env, gw.env);
+    const dataDir = mkdtempSync(join(tmpdir(), 'uni-api-s3-'));
+    try {
+      const missing = `s3://no-such-bucket/x?endpoint=${encodeURIComponent(gw.endpoint)}&forcePathStyle=true`;
+      await expect(startServerProcess(dataDir, 'test-admin-token-0123456789', ['--blobs', missing])).rejects.toThrow(
+        /server exited with 1:[\s\S]*S3 bucket "no-such-bucket" does not exist/,
+      );
+      await expect(startServerProcess(dataDir, 'test-admin-token-0123456789', ['--blobs', 'gs://bucket'])).rejects.toThrow(
+        /--blobs gs:\/\/bucket: unknown scheme; use a folder path, file:\/\/ or s3:\/\//,
+      );
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   describe('with presign=true', () => {
     let dep: Deployment;
     beforeAll(async () => {
