@@ -50,9 +50,9 @@ export function addMirrorServeOptions(cmd: Command): Command {
     .option('--upstream <url>', 'mirror this registry: read mirrored namespaces from it')
     .addOption(new Option('--upstream-token <token>', 'token for the upstream (reaches its private packages)').env('UNI_UPSTREAM_TOKEN'))
     .option('--mirror <namespace>', 'a namespace read from the upstream (repeatable; default: library)', collect)
-    .option('--max-age <duration>', 'revalidate a cached package document older than this', durationArg('--max-age'))
-    .option('--upstream-backoff <duration>', 'after an upstream failure, wait this long before asking it again', durationArg('--upstream-backoff'))
-    .option('--upstream-timeout <duration>', 'give up on an upstream request after this long', durationArg('--upstream-timeout'))
+    .option('--max-age <duration>', 'revalidate a cached package document older than this (default: 5m)', durationArg('--max-age'))
+    .option('--upstream-backoff <duration>', 'after an upstream failure, wait this long before asking it again (default: 30s)', durationArg('--upstream-backoff'))
+    .option('--upstream-timeout <duration>', 'give up on an upstream request after this long (default: 10s)', durationArg('--upstream-timeout'))
     .option('--offline', 'serve only what is cached; never contact the upstream')
     .option('--follow', "apply the upstream's change feed in the background (a read replica)")
     .option('--interval <duration>', 'how often --follow polls the feed', durationArg('--interval'), 30_000);
