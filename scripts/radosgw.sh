@@ -129,7 +129,7 @@ start() {
   local mon_port rgw_port fsid
   mon_port=$(free_port)
   rgw_port="${RADOSGW_PORT:-$(free_port)}"
-  fsid=$(uuidgen)
+  fsid=$(cat /proc/sys/kernel/random/uuid)
   echo "$rgw_port" >"$DIR/port"
   write_conf "$fsid" "$mon_port" "$rgw_port"
   touch "$DIR/keyring"
@@ -140,7 +140,7 @@ start() {
   wait_for "ceph-mon" 60 ceph_cmd mon stat
 
   local osd_uuid osd_id
-  osd_uuid=$(uuidgen)
+  osd_uuid=$(cat /proc/sys/kernel/random/uuid)
   osd_id=$(ceph_cmd osd new "$osd_uuid")
   ceph-osd -c "$CONF" -i "$osd_id" --mkfs --osd-uuid "$osd_uuid" >&2 2>"$DIR/log/osd-mkfs.log"
   ceph_cmd osd crush add-bucket localhost host >&2
