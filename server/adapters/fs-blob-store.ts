@@ -132,7 +132,10 @@ export function fsBlobStore(root: string): FsBlobStore {
         async cancel() {
           await file.close();
         },
-      });
+      },
+      // Reads ahead while the previous chunks are still being written to the socket.
+      { highWaterMark: 2 },
+      );
       return range ? { body, size, range } : { body, size };
     },
 
