@@ -3,6 +3,7 @@
  * SDK's PutObject / GetObject of the same bytes straight to the same radosgw (the limit):
  * MB/s, the ratio, and the server's peak RSS during the publish. Run: `node dist/bench/s3.js`
  * (after `npx tsc -p .`); it starts and stops its own radosgw with scripts/radosgw.sh.
+ * BENCH_S3_MB (default 100) and BENCH_S3_RUNS (default 3) change the size and the runs.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { freePort, ROOT } from './server/processes.js';
 
 const MB = 1e6;
 const SIZE = Number(process.env['BENCH_S3_MB'] ?? 100) * 1024 * 1024;
-const RUNS = 3;
+const RUNS = Number(process.env['BENCH_S3_RUNS'] ?? 3);
 const SCRIPT = join(ROOT, 'scripts', 'radosgw.sh');
 const ADMIN = 'bench-s3-admin-token-0123456789';
 

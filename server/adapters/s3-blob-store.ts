@@ -129,7 +129,7 @@ export function s3BlobStore(opts: S3BlobStoreOptions): S3BlobStore {
             new CopyObjectCommand({
               Bucket: bucket,
               Key: target,
-              CopySource: `${bucket}/${encodeURI(source)}`,
+              CopySource: `${bucket}/${source.split('/').map(encodeURIComponent).join('/')}`,
               ContentType: 'application/gzip',
               MetadataDirective: 'REPLACE',
             }),
