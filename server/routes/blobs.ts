@@ -44,16 +44,15 @@ export function blobRoutes(deps: AppDeps): Hono<AppEnv> {
     if (range === 'unsatisfiable') {
       return c.body(null, 416, { ...headers, 'Content-Range': `bytes */${head.size}` });
     }
+    headers['Content-Type'] = 'application/gzip';
+    headers['Content-Length'] = String(range ? range.end - range.start + 1 : head.size);
+    if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${head.size}`;
+    const status = range ? 206 : 200;
+    // HEAD runs this handler too: answer it without opening the blob.
+    if (c.req.method === 'HEAD') return c.body(null, status, headers);
     const blob = await deps.blobs.get(digest, range ?? undefined);
     if (!blob) throw notFound(`blob ${digest}`);
-    headers['Content-Type'] = 'application/gzip';
-    if (range) {
-      headers['Content-Range'] = `bytes ${range.start}-${range.end}/${blob.size}`;
-      headers['Content-Length'] = String(range.end - range.start + 1);
-      return c.body(blob.body, 206, headers);
-    }
-    headers['Content-Length'] = String(blob.size);
-    return c.body(blob.body, 200, headers);
+    return c.body(blob.body, status, headers);
   });
 
   return app;

@@ -87,6 +87,10 @@ export function definePublishReadTests(dep: DeploymentRef): void {
       expect(beyond.status).toBe(416);
       expect(beyond.headers.get('content-range')).toBe(`bytes */${archive.length}`);
       expect((await call(dep().baseUrl, 'GET', blobPath, { headers: { 'if-none-match': r.headers.get('etag')! } })).status).toBe(304);
+      const head = await call(dep().baseUrl, 'HEAD', blobPath);
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-length')).toBe(String(archive.length));
+      expect(head.body.length).toBe(0);
       expectError(await call(dep().baseUrl, 'GET', `/v1/blobs/sha256/${'0'.repeat(64)}`), 404, /not found/);
       expectError(await call(dep().baseUrl, 'GET', '/v1/blobs/sha256/xyz'), 400, /invalid digest "sha256:xyz"/);
     });
