@@ -29,8 +29,17 @@ export interface WorkersDeployment extends Deployment {
   mf: Miniflare;
 }
 
-export async function startWorkersDeployment(vars: Record<string, string> = {}): Promise<WorkersDeployment> {
+export async function startWorkersDeployment(): Promise<WorkersDeployment> {
   const dir = mkdtempSync(join(tmpdir(), 'uni-workers-'));
+  try {
+    return await startIn(dir);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function startIn(dir: string): Promise<WorkersDeployment> {
   const wrangler = (args: string[]) => run(WRANGLER, args, { cwd: ROOT, env: QUIET_ENV, timeout: 180_000 });
   await Promise.all([
     wrangler(['deploy', '--dry-run', '--outdir', join(dir, 'bundle')]),
@@ -47,11 +56,14 @@ export async function startWorkersDeployment(vars: Record<string, string> = {}):
     d1Persist: join(dir, 'state', 'v3', 'd1'),
     r2Buckets: ['BLOBS'],
     r2Persist: join(dir, 'state', 'v3', 'r2'),
-    bindings: { UNI_ADMIN_TOKEN: adminToken, UNI_MAX_BODY_BYTES: tomlValue('UNI_MAX_BODY_BYTES'), ...vars },
+    bindings: { UNI_ADMIN_TOKEN: adminToken, UNI_MAX_BODY_BYTES: tomlValue('UNI_MAX_BODY_BYTES') },
     host: '127.0.0.1',
     port: 0,
   });
-  const url = await mf.ready;
+  const url = await mf.ready.catch(async (e: unknown) => {
+    await mf.dispose().catch(() => undefined);
+    throw e;
+  });
   const d1 = await mf.getD1Database('DB');
   const blobs = r2BlobStore((await mf.getR2Bucket('BLOBS')) as unknown as R2Binding);
   return {
