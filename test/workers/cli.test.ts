@@ -1,6 +1,7 @@
 /**
  * The `uni` client against the registry on workerd + D1 + R2: `uni pkg get` installs a package
  * with its dependency, and `uni mirror sync` copies the Worker's registry into a local folder.
+ * Also the Worker's configuration from its vars (wrangler.toml).
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobPath, removeDir, runUni, sha256 } from '../mirror/servers.js';
 import { leftovers, publish, removeHome, requireBuild, tempHome, uni } from '../e2e/harness.js';
 import { buildPackage } from '../helpers/archive.js';
+import { putDeclaringLength } from '../helpers/http.js';
 import { startWorkersDeployment, type WorkersDeployment } from './deployment.js';
 
 let worker: WorkersDeployment;
@@ -74,5 +76,14 @@ describe('uni against the registry on workerd', () => {
     } finally {
       removeDir(to);
     }
+  });
+});
+
+describe('the Worker\'s configuration', () => {
+  it('takes the publish size limit from the UNI_MAX_BODY_BYTES var in wrangler.toml', async () => {
+    // 200 MB: under the Node default of 2 GiB, over the 100 MB wrangler.toml sets for Workers.
+    const r = await putDeclaringLength(worker.baseUrl, '/v1/packages/library/big/1.0.0/x86_64', worker.adminToken, 200 * 1024 * 1024, Buffer.alloc(1024));
+    expect(r.status).toBe(413);
+    expect(JSON.parse(r.body).error.message).toBe('archive is larger than the limit of 104857600 bytes');
   });
 });
