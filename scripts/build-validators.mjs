@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Precompiles every schemas/*.schema.json into schemas/validators.generated.ts with ajv's
 // standalone code: Workers forbid the `new Function` that ajv.compile needs at run time, and
-// Node then skips compiling at start. Run after editing a schema; a test checks it is current.
+// Node then skips compiling at start. `npm run build` runs it, so the output is never committed.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
