@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { listArchives, listTrees } from './inventory.js';
 import { lockPath, treePath, type CacheLayout } from './layout.js';
 import { DEFAULT_LOCK, withLock, type LockOptions } from './lock.js';
-import { readMarker, removeTree, verifyTree } from './tree.js';
+import { hashFile, readMarker, removeTree, verifyTree } from './tree.js';
 
 export interface Problem {
   kind: 'archive' | 'tree';
@@ -16,19 +15,6 @@ export interface VerifyReport {
   archives: number;
   trees: number;
   removed: Problem[];
-}
-
-function hashFile(path: string): string {
-  const h = createHash('sha256');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  const fd = openSync(path, 'r');
-  try {
-    let n: number;
-    while ((n = readSync(fd, buf, 0, buf.length, null)) > 0) h.update(buf.subarray(0, n));
-  } finally {
-    closeSync(fd);
-  }
-  return `sha256:${h.digest('hex')}`;
 }
 
 function entries(dir: string): string[] {
@@ -46,9 +32,10 @@ function entries(dir: string): string[] {
  */
 export async function verifyCache(layout: CacheLayout, lock: LockOptions = DEFAULT_LOCK): Promise<VerifyReport> {
   const report: VerifyReport = { archives: 0, trees: 0, removed: [] };
+  const buf = Buffer.allocUnsafe(1 << 20);
   for (const a of listArchives(layout)) {
     report.archives++;
-    const got = hashFile(a.path);
+    const got = `sha256:${hashFile(a.path, buf)}`;
     if (got !== a.digest) {
       await withLock(lockPath(layout, a.digest), async () => rmSync(a.path, { force: true }), lock);
       report.removed.push({ kind: 'archive', digest: a.digest, problem: `its bytes hash to ${got}` });

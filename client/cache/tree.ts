@@ -164,7 +164,8 @@ export function readMarker(treeDir: string, digest: string): TreeMarker | null {
   }
 }
 
-function hashFile(path: string, buf: Buffer): string {
+/** The file's sha256 in hex, read through `buf` (a caller hashing many files passes one buffer for all). */
+export function hashFile(path: string, buf: Buffer = Buffer.allocUnsafe(1 << 20)): string {
   const h = createHash('sha256');
   const fd = openSync(path, 'r');
   try {
