@@ -1,26 +1,14 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildPackage, gzipTar, hostProgram } from '../helpers/archive.js';
-import { ADMIN_TOKEN, publish, removeHome, requireBuild, startRegistry, tempHome, uni, type Registry } from './harness.js';
+import { ADMIN_TOKEN, e2eSuite, publish, uni, type Registry } from './harness.js';
 
 let reg: Registry;
-const homes: string[] = [];
-function home(): string {
-  const h = tempHome();
-  homes.push(h);
-  return h;
-}
 
-beforeAll(async () => {
-  requireBuild();
-  reg = await startRegistry();
-});
-
-afterAll(async () => {
-  await reg?.stop();
-  for (const h of homes) removeHome(h);
+const { home } = e2eSuite(async (r) => {
+  reg = r;
 });
 
 describe('accounts and tokens', () => {

@@ -1,21 +1,13 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildPackage, programForOtherArch } from '../helpers/archive.js';
-import { leftovers, publish, removeHome, requireBuild, startRegistry, tempHome, uni, type Registry } from './harness.js';
+import { e2eSuite, leftovers, publish, removeHome, uni, type Registry } from './harness.js';
 
 let reg: Registry;
-const homes: string[] = [];
 
-function home(): string {
-  const h = tempHome();
-  homes.push(h);
-  return h;
-}
-
-beforeAll(async () => {
-  requireBuild();
-  reg = await startRegistry();
+const { home } = e2eSuite(async (r) => {
+  reg = r;
   await publish(reg.url, 'library/glibc', '2.36.0', 'x86_64', await buildPackage({ name: 'glibc', version: '2.36.0' }));
   for (const v of ['6.2.0', '7.0.0', '7.2.4']) {
     const manifest = { Dependencies: { 'library/glibc': '^2.36' } };
@@ -24,11 +16,6 @@ beforeAll(async () => {
   await publish(reg.url, 'eyberg/node', '20.5.0', 'x86_64', await buildPackage({ name: 'node', version: '20.5.0' }));
   await publish(reg.url, 'library/node', '20.5.0', 'x86_64', await buildPackage({ name: 'node', version: '20.5.0', readme: 'library' }));
   await publish(reg.url, 'library/armonly', '1.0.0', 'aarch64', await buildPackage({ name: 'armonly', version: '1.0.0', programBytes: programForOtherArch() }));
-});
-
-afterAll(async () => {
-  await reg?.stop();
-  for (const h of homes) removeHome(h);
 });
 
 interface Got {

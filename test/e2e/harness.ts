@@ -9,6 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { listen, openNodeRegistry, type Listening } from '../../server/node.js';
 import { serverConfig } from '../../server/config.js';
 
@@ -64,6 +65,32 @@ export async function publish(url: string, name: string, version: string, arch: 
   const body = (await res.json()) as { digest: string };
   if (res.status !== 201 && res.status !== 200) throw new Error(`publish ${name}@${version}: ${res.status} ${JSON.stringify(body)}`);
   return body;
+}
+
+/**
+ * The set-up every end-to-end file shares: a built dist/, one registry for the file's tests,
+ * handed to `ready` (which publishes what they need), and `home()`, a fresh UNI_HOME. After the
+ * file, the registry stops and every home is removed.
+ */
+export function e2eSuite(ready: (reg: Registry) => Promise<void> | void): { home(): string } {
+  let reg: Registry | undefined;
+  const homes: string[] = [];
+  beforeAll(async () => {
+    requireBuild();
+    reg = await startRegistry();
+    await ready(reg);
+  });
+  afterAll(async () => {
+    await reg?.stop();
+    for (const h of homes) removeHome(h);
+  });
+  return {
+    home() {
+      const h = tempHome();
+      homes.push(h);
+      return h;
+    },
+  };
 }
 
 export interface UniRun {

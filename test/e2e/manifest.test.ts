@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hostArch } from '../../client/arch.js';
 import { gzipTar, hostProgram, type TarEntry } from '../helpers/archive.js';
 import { layFiles, tempDir } from '../merge/helpers.js';
 import { parseManifest } from '../merge/tuple-parser.js';
-import { publish, removeHome, requireBuild, startRegistry, tempHome, uni as runUni, type Registry } from './harness.js';
+import { e2eSuite, publish, uni as runUni, type Registry } from './harness.js';
 
 // The registry checks that a Program is an ELF for the artifact's CPU: the host's `true` is one.
 const ARCH = hostArch();
@@ -68,13 +68,6 @@ const CLASH: PackageDef = {
 };
 
 let registry: Registry;
-const homes: string[] = [];
-
-function home(): string {
-  const h = tempHome();
-  homes.push(h);
-  return h;
-}
 
 function uni(args: string[], uniHome: string) {
   return runUni(args, { home: uniHome, registry: registry.url });
@@ -95,17 +88,11 @@ function files(node: JsonNode, path = ''): Map<string, JsonNode> {
   return out;
 }
 
-beforeAll(async () => {
-  requireBuild();
-  registry = await startRegistry();
+const { home } = e2eSuite(async (r) => {
+  registry = r;
   for (const p of [LIB, RUNTIME, APP, CLASH]) {
     await publish(registry.url, `library/${p.name}`, p.version, ARCH, await gzipTar(archiveEntries(p)));
   }
-});
-
-afterAll(async () => {
-  await registry?.stop();
-  for (const h of homes) removeHome(h);
 });
 
 describe('uni manifest against a real registry', () => {

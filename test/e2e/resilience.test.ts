@@ -1,37 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildPackage } from '../helpers/archive.js';
 import { spawn } from 'node:child_process';
-import { leftovers, publish, removeHome, requireBuild, startRegistry, startThrottle, startUni, tempHome, UNI, uni, uniEnv, waitFor, type Registry } from './harness.js';
+import { UNI, e2eSuite, leftovers, publish, startThrottle, startUni, uni, uniEnv, waitFor, type Registry } from './harness.js';
 
 let reg: Registry;
 let bigDigest: string;
-const homes: string[] = [];
-function home(): string {
-  const h = tempHome();
-  homes.push(h);
-  return h;
-}
 
 /** Incompressible, so that at 4 MB/s through the relay its download takes about two seconds. */
 const BIG = 8 * 1024 * 1024;
 
-beforeAll(async () => {
-  requireBuild();
-  reg = await startRegistry();
+const { home } = e2eSuite(async (r) => {
+  reg = r;
   const archive = await buildPackage({
     name: 'big',
     version: '1.0.0',
     extra: [{ name: 'big_1.0.0/sysroot/data.bin', content: randomBytes(BIG) }],
   });
   bigDigest = (await publish(reg.url, 'library/big', '1.0.0', 'x86_64', archive)).digest;
-});
-
-afterAll(async () => {
-  await reg?.stop();
-  for (const h of homes) removeHome(h);
 });
 
 function blobRequests(from: number): number {
