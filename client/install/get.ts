@@ -44,7 +44,21 @@ export async function getPackages(opts: {
   }
   await Promise.all(specs.map((s) => checkRootArch(session.source, s, arch)));
   const solution = await opts.resolve({ root, arch, source: session.source });
-  const progress = opts.progress(Object.keys(solution).length);
+  return installSolution(session, solution, arch, opts.progress);
+}
+
+/**
+ * Fetches, verifies and extracts a solution through the session (from the cache alone when it
+ * is offline) behind one progress bar, checking each archive against `lockDigests` when given.
+ */
+export async function installSolution(
+  session: Session,
+  solution: Record<string, string>,
+  arch: Arch,
+  progress: (packages: number) => Progress,
+  lockDigests?: Record<string, string>,
+): Promise<InstallResult[]> {
+  const bar = progress(Object.keys(solution).length);
   try {
     return await installPackages({
       solution,
@@ -52,9 +66,10 @@ export async function getPackages(opts: {
       source: session.source,
       layout: session.layout,
       client: session.offline ? null : session.client,
-      progress,
+      progress: bar,
+      ...(lockDigests ? { lockDigests } : {}),
     });
   } finally {
-    progress.stop();
+    bar.stop();
   }
 }

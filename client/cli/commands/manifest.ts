@@ -5,7 +5,7 @@ import { UniError } from '../../../schemas/errors.js';
 import { parseArch, parseSpec, type Arch } from '../../../schemas/names.js';
 import { hostArch } from '../../arch.js';
 import { writeFileAtomic } from '../../cache/atomic.js';
-import { installPackages } from '../../install/index.js';
+import { installSolution } from '../../install/get.js';
 import { buildLockfile, LOCKFILE_NAME, readLockfile, writeLockfile, type Lockfile } from '../../lockfile.js';
 import { buildImageManifest } from '../../merge/build.js';
 import { readProjectConfig, type ProjectConfig } from '../../merge/config.js';
@@ -127,21 +127,7 @@ export function registerManifestCommand(program: Command): void {
       const config = withPackages(readProjectConfig(configPath), opts.package ?? []);
       const session = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), offline: opts.offline ?? false, warn });
       const { solution, digests } = await chooseVersions(config, dirname(configPath), arch, session);
-      const progress = createProgress(process.stderr, Object.keys(solution).length);
-      let installed;
-      try {
-        installed = await installPackages({
-          solution,
-          arch,
-          source: session.source,
-          layout: session.layout,
-          client: session.offline ? null : session.client,
-          progress,
-          lockDigests: digests,
-        });
-      } finally {
-        progress.stop();
-      }
+      const installed = await installSolution(session, solution, arch, (n) => createProgress(process.stderr, n), digests);
       const manifest = await buildImageManifest(config, dirname(configPath), installed, arch);
       const text = format === 'json' ? writeJsonManifest(manifest) : writeNanosManifest(manifest);
       for (const note of manifest.notes) warn(note);
