@@ -1,19 +1,18 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { dirname, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { UniError } from '../../../schemas/errors.js';
-import { parseArch, parseSpec, type Arch } from '../../../schemas/names.js';
+import { parseArch, parseSpec } from '../../../schemas/names.js';
 import { hostArch } from '../../arch.js';
 import { writeFileAtomic } from '../../cache/atomic.js';
 import { installSolution } from '../../install/get.js';
-import { buildLockfile, LOCKFILE_NAME, readLockfile, writeLockfile, type Lockfile } from '../../lockfile.js';
+import { lockForConfig } from '../../lock.js';
+import type { Lockfile } from '../../lockfile.js';
 import { buildImageManifest } from '../../merge/build.js';
 import { readProjectConfig, type ProjectConfig } from '../../merge/config.js';
 import { writeJsonManifest } from '../../merge/json.js';
-import { lockMisfit } from '../../merge/lock-fit.js';
 import { writeNanosManifest } from '../../merge/nanos.js';
 import { createProgress } from '../../progress.js';
-import { openSession, type Session } from '../../registry/session.js';
+import { openSession } from '../../registry/session.js';
 import { warn } from './output.js';
 
 interface ManifestOptions {
@@ -52,53 +51,8 @@ function withPackages(config: ProjectConfig, specs: readonly string[]): ProjectC
   return { ...config, Dependencies: dependencies };
 }
 
-/** A uni.lock that cannot be read is set aside, as `uni lock` does, and written anew. */
-function readPrevious(path: string): Lockfile | undefined {
-  if (!existsSync(path)) return undefined;
-  try {
-    return readLockfile(path);
-  } catch (e) {
-    warn(`ignoring ${path}: ${(e as Error).message}`);
-    return undefined;
-  }
-}
-
-/**
- * Which version of each package the image holds, and the digest each archive must have:
- * uni.lock's when it still fits the config, else a fresh resolution (preferring the locked
- * versions), which is written to uni.lock.
- */
-async function chooseVersions(
-  config: ProjectConfig,
-  configDir: string,
-  arch: Arch,
-  session: Session,
-): Promise<{ solution: Record<string, string>; digests: Record<string, string> }> {
-  const path = join(configDir, LOCKFILE_NAME);
-  const registry = session.config.registry;
-  const root = config.Dependencies ?? {};
-  const overrides = config.Overrides ?? {};
-  const previous = readPrevious(path);
-  let lock: Lockfile | undefined;
-  if (previous) {
-    const misfit = await lockMisfit(previous, { root, overrides, arch, registry }, session.source);
-    if (misfit === null) lock = previous;
-    else warn(`${LOCKFILE_NAME} ${misfit}: resolving again`);
-  }
-  if (!lock) {
-    const { resolve } = await import('../../resolver/index.js');
-    const reuse = previous && previous.arch === arch && previous.registry === registry ? previous.packages : {};
-    const solution = await resolve({
-      root,
-      overrides,
-      arch,
-      source: session.source,
-      locked: Object.fromEntries(Object.entries(reuse).map(([name, p]) => [name, p.version])),
-      rootName: 'config.json',
-    });
-    lock = await buildLockfile(solution, session.source, arch, registry);
-    writeLockfile(path, lock);
-  }
+/** Which version of each package the image holds, and the digest each archive must have. */
+function pinned(lock: Lockfile): { solution: Record<string, string>; digests: Record<string, string> } {
   const solution: Record<string, string> = {};
   const digests: Record<string, string> = {};
   for (const [name, p] of Object.entries(lock.packages)) {
@@ -126,7 +80,8 @@ export function registerManifestCommand(program: Command): void {
       const configPath = resolvePath(opts.config);
       const config = withPackages(readProjectConfig(configPath), opts.package ?? []);
       const session = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), offline: opts.offline ?? false, warn });
-      const { solution, digests } = await chooseVersions(config, dirname(configPath), arch, session);
+      const lock = await lockForConfig(config, dirname(configPath), { arch, source: session.source, registry: session.config.registry, warn });
+      const { solution, digests } = pinned(lock);
       const installed = await installSolution(session, solution, arch, (n) => createProgress(process.stderr, n), digests);
       const manifest = await buildImageManifest(config, dirname(configPath), installed, arch);
       const text = format === 'json' ? writeJsonManifest(manifest) : writeNanosManifest(manifest);

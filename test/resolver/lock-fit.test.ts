@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IndexSource } from '../../client/index-source.js';
 import type { Lockfile } from '../../client/lockfile.js';
-import { lockMisfit, type Requirements } from '../../client/merge/lock-fit.js';
+import { lockMisfit, type Requirements } from '../../client/lock.js';
 
 const source = IndexSource.parse(
   {
