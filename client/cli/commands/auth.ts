@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
 import { UniError } from '../../../schemas/errors.js';
-import { loadConfig, readConfigFile, saveToken } from '../../config.js';
-import { writeFileAtomic } from '../../cache/atomic.js';
-import { RegistryClient } from '../../registry/client.js';
-import { openSession, requireToken } from '../../registry/session.js';
 import { printJson, printLines, warn } from './output.js';
 
 async function readStdin(): Promise<string> {
@@ -32,6 +28,9 @@ export function registerAuthCommands(program: Command): void {
     .option('--registry <url>', 'the registry to log in to; it also becomes the default one')
     .option('--token <token>', 'the token; prefer stdin, which keeps it out of the shell history')
     .action(async (opts: { registry?: string; token?: string }) => {
+      const { loadConfig, readConfigFile, saveToken } = await import('../../config.js');
+      const { writeFileAtomic } = await import('../../cache/atomic.js');
+      const { RegistryClient } = await import('../../registry/client.js');
       const config = loadConfig(process.env, opts.registry);
       const token = opts.token ?? (await readStdin());
       if (!token) throw new UniError('usage', 'no token given: pass --token or pipe it on stdin');
@@ -50,7 +49,8 @@ export function registerAuthCommands(program: Command): void {
     .command('logout')
     .description('forget the token of a registry')
     .option('--registry <url>', 'the registry to log out of; default: the configured one')
-    .action((opts: { registry?: string }) => {
+    .action(async (opts: { registry?: string }) => {
+      const { loadConfig, saveToken } = await import('../../config.js');
       const config = loadConfig(process.env, opts.registry);
       saveToken(config.configPath, config.registry, undefined);
       if (process.env['UNI_TOKEN']) warn('UNI_TOKEN is set in the environment and still applies');
@@ -63,8 +63,8 @@ export function registerAuthCommands(program: Command): void {
     .option('--registry <url>', 'registry to ask instead of the configured one')
     .option('--json', 'print JSON')
     .action(async (opts: { registry?: string; json?: boolean }) => {
-      const s = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), warn });
-      requireToken(s, 'whoami');
+      const { commandSession } = await import('./session.js');
+      const s = commandSession(opts, 'whoami');
       const who = await s.client.whoami();
       if (opts.json) return printJson(who);
       printLines([`${s.config.registry}: ${describeWho(who)}`]);

@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
 import { UniError } from '../../../schemas/errors.js';
-import { cacheLayout } from '../../cache/layout.js';
-import { cleanCache, parseDuration, verifyCache } from '../../cache/maintain.js';
-import { loadConfig } from '../../config.js';
-import { formatBytes } from '../../progress.js';
+import type { CacheLayout } from '../../cache/layout.js';
 import { printJson, printLines } from './output.js';
+
+/** The cache below UNI_HOME. */
+async function layout(): Promise<CacheLayout> {
+  const { loadConfig } = await import('../../config.js');
+  const { cacheLayout } = await import('../../cache/layout.js');
+  return cacheLayout(loadConfig(process.env).home);
+}
 
 /** `uni cache verify | clean | path`. */
 export function registerCacheCommands(program: Command): void {
@@ -15,7 +19,8 @@ export function registerCacheCommands(program: Command): void {
     .description('re-hash every archive and extracted tree; remove what is corrupt so that the next get fetches it again')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const report = await verifyCache(cacheLayout(loadConfig(process.env).home));
+      const { verifyCache } = await import('../../cache/maintain.js');
+      const report = await verifyCache(await layout());
       if (opts.json) printJson(report);
       else {
         printLines([
@@ -31,12 +36,14 @@ export function registerCacheCommands(program: Command): void {
     .option('--older-than <age>', 'only what was written longer ago than this: 30d, 12h, 2w')
     .option('--json', 'print JSON')
     .action(async (opts: { olderThan?: string; json?: boolean }) => {
+      const { cleanCache, parseDuration } = await import('../../cache/maintain.js');
+      const { formatBytes } = await import('../../progress.js');
       let age: number | null = null;
       if (opts.olderThan !== undefined) {
         age = parseDuration(opts.olderThan);
         if (age === null) throw new UniError('usage', `--older-than takes a duration such as 30d, 12h or 2w, not "${opts.olderThan}"`);
       }
-      const report = await cleanCache(cacheLayout(loadConfig(process.env).home), age, Date.now());
+      const report = await cleanCache(await layout(), age, Date.now());
       if (opts.json) return printJson(report);
       printLines([`removed ${report.removed.length} items, ${formatBytes(report.bytes)}`]);
     });
@@ -44,5 +51,8 @@ export function registerCacheCommands(program: Command): void {
   cache
     .command('path')
     .description('print the cache folder (UNI_HOME)')
-    .action(() => printLines([loadConfig(process.env).home]));
+    .action(async () => {
+      const { loadConfig } = await import('../../config.js');
+      printLines([loadConfig(process.env).home]);
+    });
 }

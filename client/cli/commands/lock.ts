@@ -3,9 +3,6 @@ import type { Command } from 'commander';
 import { isUniError, UniError } from '../../../schemas/errors.js';
 import { parseArch, type Arch } from '../../../schemas/names.js';
 import { hostArch } from '../../arch.js';
-import { IndexSource } from '../../index-source.js';
-import { lockProject } from '../../lock.js';
-import { openSession } from '../../registry/session.js';
 import type { PackageSource } from '../../types.js';
 import { printJson, printLines, table, warn } from './output.js';
 
@@ -28,12 +25,14 @@ function archOf(input: string | undefined): Arch {
 }
 
 /** With --index the snapshot is the registry; the lockfile names it relative to itself so that it moves with the project. */
-function sourceFor(opts: LockCommandOptions, configPath: string): { source: PackageSource; registry: string } {
+async function sourceFor(opts: LockCommandOptions, configPath: string): Promise<{ source: PackageSource; registry: string }> {
   if (opts.index !== undefined) {
+    const { IndexSource } = await import('../../index-source.js');
     const indexPath = resolvePath(opts.index);
     return { source: IndexSource.fromFile(indexPath), registry: `file:${relative(dirname(configPath), indexPath)}` };
   }
-  const session = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), offline: opts.offline ?? false, warn });
+  const { commandSession } = await import('./session.js');
+  const session = commandSession(opts);
   return { source: session.source, registry: session.config.registry };
 }
 
@@ -52,7 +51,8 @@ export function registerLockCommand(program: Command): void {
       const arch = archOf(opts.arch);
       const configPath = resolvePath(opts.config);
       try {
-        const { source, registry } = sourceFor(opts, configPath);
+        const { source, registry } = await sourceFor(opts, configPath);
+        const { lockProject } = await import('../../lock.js');
         const { path, solution } = await lockProject({ configPath, arch, source, registry, warn });
         if (opts.json) printJson({ ok: true, packages: solution });
         else {

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { fromBinary } from '../../pack/from-binary.js';
-import { packDirectory } from '../../pack/pack.js';
 import { printJson, printLines, warn } from './output.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -19,7 +17,8 @@ export function registerPackCommands(pkg: Command): void {
     .option('-o, --out <dir>', 'the package folder to write; default: ./<name>_<version>/')
     .option('--root <dir>', 'read the program and its libraries inside this folder, a sysroot of another machine')
     .option('--json', 'print the result as JSON')
-    .action((elf: string, opts: { version?: string; name?: string; add: string[]; out?: string; root?: string; json?: boolean }) => {
+    .action(async (elf: string, opts: { version?: string; name?: string; add: string[]; out?: string; root?: string; json?: boolean }) => {
+      const { fromBinary } = await import('../../pack/from-binary.js');
       const res = fromBinary({
         program: elf,
         version: opts.version,
@@ -55,6 +54,7 @@ export function registerPackCommands(pkg: Command): void {
     .option('-o, --out <file>', 'the archive to write; default: ./<name>_<version>.tar.gz')
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: { out?: string; json?: boolean }) => {
+      const { packDirectory } = await import('../../pack/pack.js');
       const res = await packDirectory(dir, { out: opts.out, cwd: process.cwd() });
       if (opts.json) {
         printJson({ file: res.file, digest: res.digest, size: res.size, name: res.name, version: res.version });

@@ -5,8 +5,8 @@ import type { Command } from 'commander';
 import { UniError } from '../../../schemas/errors.js';
 import { checkNamePart, normalizeVersion, parseArch, parseSpec, type Arch } from '../../../schemas/names.js';
 import { hostArch } from '../../arch.js';
-import { openSession, requireToken, type Session } from '../../registry/session.js';
-import { printJson, printLines, warn } from './output.js';
+import type { Session } from '../../registry/session.js';
+import { printJson, printLines } from './output.js';
 
 interface PublishOptions {
   arch?: string;
@@ -54,8 +54,8 @@ export function registerPkgPublishCommands(pkg: Command): void {
     .option('--registry <url>', 'registry to use instead of the configured one')
     .option('--json', 'print the registry\'s answer as JSON')
     .action(async (input: string, opts: PublishOptions) => {
-      const s = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), warn });
-      requireToken(s, 'publishing');
+      const { commandSession } = await import('./session.js');
+      const s = commandSession(opts, 'publishing');
       const ns = checkNamePart(opts.namespace, 'namespace');
       let work: string | null = null;
       try {
@@ -74,8 +74,8 @@ export function registerPkgPublishCommands(pkg: Command): void {
     .option('--registry <url>', 'registry to use instead of the configured one')
     .action(async (specText: string, opts: { reason?: string; registry?: string }) => {
       const { full, version } = exactVersion(specText);
-      const s = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), warn });
-      requireToken(s, 'yanking');
+      const { commandSession } = await import('./session.js');
+      const s = commandSession(opts, 'yanking');
       await s.client.yank(full, version, opts.reason);
       printLines([`yanked ${full}@${version}`]);
     });
@@ -87,8 +87,8 @@ export function registerPkgPublishCommands(pkg: Command): void {
     .option('--registry <url>', 'registry to use instead of the configured one')
     .action(async (specText: string, opts: { registry?: string }) => {
       const { full, version } = exactVersion(specText);
-      const s = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), warn });
-      requireToken(s, 'unyanking');
+      const { commandSession } = await import('./session.js');
+      const s = commandSession(opts, 'unyanking');
       await s.client.unyank(full, version);
       printLines([`unyanked ${full}@${version}`]);
     });

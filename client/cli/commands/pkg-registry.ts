@@ -3,10 +3,9 @@ import semver from 'semver';
 import { UniError } from '../../../schemas/errors.js';
 import { canonicalName, parseArch, parseSpec, type Arch, type PackageSpec } from '../../../schemas/names.js';
 import { hostArch } from '../../arch.js';
-import { formatBytes } from '../../progress.js';
 import type { PackageDocument } from '../../registry/client.js';
-import { openSession, type Session } from '../../registry/session.js';
-import { printJson, printLines, table, warn } from './output.js';
+import type { Session } from '../../registry/session.js';
+import { printJson, printLines, table } from './output.js';
 
 interface ReadOptions {
   json?: boolean;
@@ -15,8 +14,9 @@ interface ReadOptions {
   offline?: boolean;
 }
 
-function session(opts: ReadOptions): Session {
-  return openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), offline: opts.offline ?? false, warn });
+async function session(opts: ReadOptions): Promise<Session> {
+  const { commandSession } = await import('./session.js');
+  return commandSession(opts);
 }
 
 /** An exact version is taken even when yanked (as a lockfile would); a range picks the newest unyanked match. */
@@ -47,7 +47,8 @@ export function registerPkgRegistryCommands(pkg: Command): void {
     .option('--offline', 'answer from the cache only')
     .action(async (specText: string, opts: ReadOptions) => {
       const spec = parseSpec(specText);
-      const doc = await session(opts).source.document(spec.name.full);
+      const s = await session(opts);
+      const doc = await s.source.document(spec.name.full);
       const version = pickVersion(doc, spec);
       const v = doc.versions[version]!;
       const info = {
@@ -62,6 +63,7 @@ export function registerPkgRegistryCommands(pkg: Command): void {
         artifacts: v.artifacts,
       };
       if (opts.json) return printJson(info);
+      const { formatBytes } = await import('../../progress.js');
       const lines = [`${doc.name} ${version}${v.yanked ? ` (yanked${v.yankReason ? `: ${v.yankReason}` : ''})` : ''}`];
       if (doc.description) lines.push(doc.description);
       lines.push(`published: ${v.publishedAt}`);
@@ -75,7 +77,8 @@ export function registerPkgRegistryCommands(pkg: Command): void {
     .argument('<name>', 'redis or namespace/name')
     .option('--offline', 'answer from the cache only')
     .action(async (name: string, opts: ReadOptions) => {
-      const doc = await session(opts).source.document(canonicalName(name));
+      const s = await session(opts);
+      const doc = await s.source.document(canonicalName(name));
       const rows = Object.entries(doc.versions)
         .sort(([a], [b]) => semver.rcompare(a, b))
         .map(([version, v]) => ({ version, yanked: v.yanked, arches: Object.keys(v.artifacts), publishedAt: v.publishedAt }));
@@ -90,7 +93,8 @@ export function registerPkgRegistryCommands(pkg: Command): void {
     .action(async (text: string, opts: ReadOptions & { limit: string }) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UniError('usage', `--limit must be a positive whole number, not "${opts.limit}"`);
-      const page = await session(opts).client.search(text, opts.arch ? parseArch(opts.arch) : undefined, limit);
+      const s = await session(opts);
+      const page = await s.client.search(text, opts.arch ? parseArch(opts.arch) : undefined, limit);
       if (opts.json) return printJson(page.results);
       printLines(
         table(
@@ -108,7 +112,7 @@ export function registerPkgRegistryCommands(pkg: Command): void {
     .option('--arch <arch>', 'x86_64 (amd64) or aarch64 (arm64); default: this machine')
     .action(async (specText: string, opts: ReadOptions) => {
       const spec = parseSpec(specText);
-      const s = session(opts);
+      const s = await session(opts);
       const arch: Arch = opts.arch ? parseArch(opts.arch) : hostArch();
       const doc = await s.source.document(spec.name.full);
       const version = pickVersion(doc, spec);

@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
 import { parseArch, parseSpec } from '../../../schemas/names.js';
 import { hostArch } from '../../arch.js';
-import { listTrees } from '../../cache/inventory.js';
-import { cacheLayout } from '../../cache/layout.js';
-import { loadConfig } from '../../config.js';
-import { getPackages } from '../../install/get.js';
-import { createProgress } from '../../progress.js';
-import { openSession } from '../../registry/session.js';
-import { printJson, printLines, table, warn } from './output.js';
+import { printJson, printLines, table } from './output.js';
 
 interface GetOptions {
   arch?: string;
@@ -30,8 +24,11 @@ export function registerPkgCommands(pkg: Command): void {
     .action(async (specs: string[], opts: GetOptions) => {
       const parsed = specs.map(parseSpec);
       const arch = opts.arch ? parseArch(opts.arch) : hostArch();
-      const session = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), offline: opts.offline ?? false, warn });
+      const { commandSession } = await import('./session.js');
+      const { getPackages } = await import('../../install/get.js');
+      const { createProgress } = await import('../../progress.js');
       const { resolve } = await import('../../resolver/index.js');
+      const session = commandSession(opts);
       const installed = await getPackages({
         session,
         specs: parsed,
@@ -50,7 +47,10 @@ export function registerPkgCommands(pkg: Command): void {
     .command('list')
     .description('list the packages in the local cache')
     .option('--json', 'print name, version, arch, digest and path of each package as JSON')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const { listTrees } = await import('../../cache/inventory.js');
+      const { cacheLayout } = await import('../../cache/layout.js');
+      const { loadConfig } = await import('../../config.js');
       const trees = listTrees(cacheLayout(loadConfig(process.env).home));
       if (opts.json) {
         printJson(trees.map(({ name, version, arch, digest, path }) => ({ name, version, arch, digest, path })));

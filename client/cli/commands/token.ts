@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { UniError } from '../../../schemas/errors.js';
 import { checkNamePart } from '../../../schemas/names.js';
-import { openSession, requireToken } from '../../registry/session.js';
 import { printJson, printLines, warn } from './output.js';
 
 const SCOPES = ['read', 'publish', 'admin'];
@@ -31,8 +30,8 @@ export function registerTokenCommands(program: Command): void {
           throw new UniError('usage', `--expires must be a whole number of days, such as 30, not "${opts.expires}"`);
         }
       }
-      const s = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), warn });
-      requireToken(s, 'creating a token');
+      const { commandSession } = await import('./session.js');
+      const s = commandSession(opts, 'creating a token');
       const created = await s.client.createToken({
         scopes,
         ...(opts.namespace ? { namespace: checkNamePart(opts.namespace, 'namespace') } : {}),
@@ -50,8 +49,8 @@ export function registerTokenCommands(program: Command): void {
     .argument('<id>', 'the id `uni token create` printed')
     .option('--registry <url>', 'registry to use instead of the configured one')
     .action(async (id: string, opts: { registry?: string }) => {
-      const s = openSession({ env: process.env, ...(opts.registry ? { registry: opts.registry } : {}), warn });
-      requireToken(s, 'revoking a token');
+      const { commandSession } = await import('./session.js');
+      const s = commandSession(opts, 'revoking a token');
       await s.client.revokeToken(id);
       printLines([`revoked ${id}`]);
     });
