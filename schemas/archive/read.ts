@@ -13,6 +13,7 @@ import { UniError, isUniError } from '../errors.js';
 import { validatePackageManifest, type PackageManifest } from '../validate.js';
 import { ELF_IDENT_BYTES, readElfIdent, type ElfIdent } from './elf-header.js';
 import { badEntry, checkRatio } from './rules.js';
+import { TarEnd } from './tar-end.js';
 import { ArchiveTree } from './tree.js';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type ArchiveVisitor, type FileIndexEntry } from './types.js';
 
@@ -56,12 +57,13 @@ async function* counted(source: ArchiveSource, meter: Meter): AsyncGenerator<Uin
   }
 }
 
-function ratioGuard(meter: Meter, limits: ArchiveLimits): Transform {
+function ratioGuard(meter: Meter, limits: ArchiveLimits, end: TarEnd): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       meter.unpacked += chunk.length;
       try {
         checkRatio(meter.unpacked, meter.packed, limits);
+        end.see(chunk);
         done(null, chunk);
       } catch (e) {
         done(e as Error);
@@ -87,6 +89,7 @@ export async function readArchive(source: ArchiveSource, options: ReadArchiveOpt
   const visitor = options.visitor;
   const meter: Meter = { packed: 0, unpacked: 0 };
   const tree = new ArchiveTree(limits);
+  const end = new TarEnd();
   const files: FileIndexEntry[] = [];
   const elf = new Map<string, ElfIdent>();
   let manifestBytes: Buffer | null = null;
@@ -96,12 +99,13 @@ export async function readArchive(source: ArchiveSource, options: ReadArchiveOpt
   let streamError: unknown;
   // 256 KiB out per inflate call instead of zlib's 16 KiB: a sixteenth of the thread-pool round
   // trips and of the visitor's writes; extraction runs about a quarter faster in user time.
-  const piping = pipeline(input, createGunzip({ chunkSize: 256 * 1024 }), ratioGuard(meter, limits), extract).catch((e: unknown) => {
+  const piping = pipeline(input, createGunzip({ chunkSize: 256 * 1024 }), ratioGuard(meter, limits, end), extract).catch((e: unknown) => {
     streamError ??= e;
   });
 
   try {
     for await (const entry of extract) {
+      end.entry(entry.header.name, entry.offset, entry.header.type, entry.header.size ?? 0);
       const accepted = tree.accept(entry.header);
       if (accepted.path === '') {
         entry.resume();
@@ -149,6 +153,7 @@ export async function readArchive(source: ArchiveSource, options: ReadArchiveOpt
   }
   await piping;
   if (streamError !== undefined) throw explain(streamError, meter);
+  end.finish();
 
   if (tree.topFolder === null) throw new UniError('bad_archive', 'archive is empty: it holds no top folder');
   const manifest = parseManifest(tree.topFolder, manifestBytes);

@@ -25,9 +25,9 @@ export function badEntry(entry: string, why: string): UniError {
  * Splits an entry name into its segments. A leading `./` and a trailing `/` are accepted (tar
  * writes both); absolute names, `..`, NUL bytes and empty names are refused.
  */
-export function entrySegments(name: string, limits: Pick<ArchiveLimits, 'maxPathLength'>): string[] {
-  if (name.length > limits.maxPathLength) {
-    throw badEntry(name.slice(0, 80) + '...', `has a path longer than ${limits.maxPathLength} characters`);
+export function entrySegments(name: string, limits: Pick<ArchiveLimits, 'maxPathBytes' | 'maxPathSegments'>): string[] {
+  if (Buffer.byteLength(name) > limits.maxPathBytes) {
+    throw badEntry(name.slice(0, 80) + '...', `has a path longer than ${limits.maxPathBytes} bytes`);
   }
   if (name.includes('\0')) throw badEntry(name, 'has a NUL byte in its name');
   if (name.startsWith('/')) throw badEntry(name, 'has an absolute path; entries must be relative to the top folder');
@@ -38,12 +38,20 @@ export function entrySegments(name: string, limits: Pick<ArchiveLimits, 'maxPath
     segments.push(seg);
   }
   if (segments.length === 0) throw badEntry(name, 'has an empty path');
+  if (segments.length > limits.maxPathSegments) {
+    throw badEntry(name.slice(0, 80) + '...', `is more than ${limits.maxPathSegments} folders deep`);
+  }
   return segments;
 }
 
 /** Only folders, regular files and symbolic links can be stored in an image. */
 export function entryType(header: TarHeader): FileType {
-  switch (header.type ?? 'file') {
+  // tar-stream gives null for a type flag it does not know (GNU sparse 'S', 'D', 'V', vendor
+  // 'A'-'Z'): such an entry's bytes are not its content, so it must not pass as a regular file.
+  if (header.type === null || header.type === undefined) {
+    throw badEntry(header.name, 'has an unknown tar entry type; only folders, regular files and symbolic links are allowed');
+  }
+  switch (header.type) {
     case 'file':
     case 'contiguous-file':
       return 'file';
@@ -110,6 +118,16 @@ export function checkUnpackedSize(total: number, limits: ArchiveLimits, entry: s
     throw new UniError(
       'archive_too_large',
       `archive unpacks to more than ${limits.maxUnpackedBytes} bytes (at "${entry}")`,
+      413,
+    );
+  }
+}
+
+export function checkTreeBytes(total: number, limits: ArchiveLimits, entry: string): void {
+  if (total > limits.maxTreeBytes) {
+    throw new UniError(
+      'archive_too_large',
+      `archive's paths take more than ${limits.maxTreeBytes} bytes to index (at "${entry.slice(0, 200)}"): too many deep paths`,
       413,
     );
   }

@@ -8,6 +8,7 @@ import { UniError } from '../errors.js';
 import {
   badEntry,
   checkEntryCount,
+  checkTreeBytes,
   checkUnpackedSize,
   entrySegments,
   entryType,
@@ -17,11 +18,14 @@ import {
 import type { ArchiveEntry, ArchiveLimits, FileType } from './types.js';
 
 const MAX_LINK_HOPS = 40;
+/** What a Map entry costs beside its key, roughly, for `maxTreeBytes`. */
+const ENTRY_OVERHEAD = 64;
 
 export class ArchiveTree {
   topFolder: string | null = null;
   entryCount = 0;
   unpackedBytes = 0;
+  private treeBytes = 0;
   private readonly kinds = new Map<string, FileType>();
   /** Symbolic link path → its target resolved relative to the top folder. */
   private readonly links = new Map<string, string>();
@@ -48,13 +52,13 @@ export class ArchiveTree {
       if (type !== 'dir') throw badEntry(header.name, 'has the name of the top folder but is not a folder');
       return { path: '', type, mode, size: 0 };
     }
-    this.checkParents(header.name, rel);
     const path = rel.join('/');
+    this.checkParents(header.name, path);
     const previous = this.kinds.get(path);
     if (previous !== undefined && !(previous === 'dir' && type === 'dir')) {
       throw badEntry(header.name, 'appears twice in the archive');
     }
-    this.kinds.set(path, type);
+    if (previous === undefined) this.remember(header.name, path, type);
     if (type === 'symlink') {
       const target = header.linkname ?? '';
       this.links.set(path, resolveLinkTarget(header.name, rel.slice(0, -1), target, this.limits));
@@ -67,14 +71,25 @@ export class ArchiveTree {
     return { path, type, mode, size };
   }
 
-  private checkParents(name: string, rel: string[]): void {
-    for (let i = 1; i < rel.length; i += 1) {
-      const parent = rel.slice(0, i).join('/');
+  /**
+   * Deepest parent first, stopping at the first one known as a folder: every folder above a
+   * known one was checked when it became known, so a path costs only the folders it adds.
+   */
+  private checkParents(name: string, path: string): void {
+    for (let end = path.lastIndexOf('/'); end > 0; end = path.lastIndexOf('/', end - 1)) {
+      const parent = path.slice(0, end);
       const kind = this.kinds.get(parent);
+      if (kind === 'dir') return;
       if (kind === 'symlink') throw badEntry(name, `lies under the symbolic link "${this.topFolder}/${parent}"`);
       if (kind === 'file') throw badEntry(name, `lies under the regular file "${this.topFolder}/${parent}"`);
-      if (kind === undefined) this.kinds.set(parent, 'dir');
+      this.remember(name, parent, 'dir');
     }
+  }
+
+  private remember(name: string, path: string, kind: FileType): void {
+    this.treeBytes += path.length + ENTRY_OVERHEAD;
+    checkTreeBytes(this.treeBytes, this.limits, name);
+    this.kinds.set(path, kind);
   }
 
   typeOf(path: string): FileType | undefined {

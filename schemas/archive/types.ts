@@ -39,8 +39,18 @@ export interface ArchiveLimits {
    */
   ratioFloorBytes: number;
   maxManifestBytes: number;
-  /** Length of an entry's path or a link target. */
+  /** Length of a symbolic link's target, in characters. */
   maxPathLength: number;
+  /** Folders deep an entry's path may be; the reader keeps every folder a path implies. */
+  maxPathSegments: number;
+  /** UTF-8 bytes of an entry's path. */
+  maxPathBytes: number;
+  /**
+   * What the reader may spend remembering paths (every entry and every folder a path implies),
+   * each charged its length plus 64 for the map entry: many deep paths, each under the limits
+   * above, would otherwise make a small archive cost gigabytes.
+   */
+  maxTreeBytes: number;
 }
 
 export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
@@ -50,6 +60,9 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
   ratioFloorBytes: 64 * 1024,
   maxManifestBytes: 1024 * 1024,
   maxPathLength: 4096,
+  maxPathSegments: 256,
+  maxPathBytes: 4096,
+  maxTreeBytes: 64 * 1024 * 1024,
 };
 
 /**

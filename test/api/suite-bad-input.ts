@@ -41,6 +41,12 @@ const cases: BadCase[] = [
   },
   { what: 'a hard link', archive: () => withEntries([{ name: `${TOP}/sysroot/usr/bin/false`, type: 'link', linkname: `${TOP}/sysroot/usr/bin/true` }]), status: 400, message: /archive entry "bad_1.0.0\/sysroot\/usr\/bin\/false" is a hard link/ },
   { what: 'a device file', archive: () => withEntries([{ name: `${TOP}/sysroot/dev/null`, type: 'character-device' }]), status: 400, message: /archive entry "bad_1.0.0\/sysroot\/dev\/null" is a character-device; only folders, regular files and symbolic links are allowed/ },
+  {
+    what: 'a path more than 256 folders deep',
+    archive: () => withEntries([{ name: `${TOP}/sysroot/${'a/'.repeat(300)}x`, content: 'x' }]),
+    status: 400,
+    message: /archive entry "bad_1.0.0\/sysroot\/a\/a\/.*\.\.\." is more than 256 folders deep/,
+  },
   { what: 'a missing manifest', archive: () => withoutManifest(), status: 400, message: /archive has no bad_1.0.0\/package.manifest/ },
   { what: 'a manifest that is not JSON', archive: () => withoutManifest({ name: `${TOP}/package.manifest`, content: '{"Version": ' }), status: 400, message: /bad_1.0.0\/package.manifest is not valid JSON/ },
   { what: 'a manifest against the schema', archive: () => withEntries([], { Args: 'true' }), status: 400, message: /package.manifest: field \/Args must be array/ },

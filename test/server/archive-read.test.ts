@@ -131,6 +131,87 @@ describe('readArchive', () => {
   });
 });
 
+/** A tar header block whose type flag is changed after the fact, with its checksum redone. */
+function retype(tarBytes: Buffer, headerOffset: number, flag: string): Buffer {
+  const out = Buffer.from(tarBytes);
+  out.write(flag, headerOffset + 156, 'latin1');
+  out.fill(0x20, headerOffset + 148, headerOffset + 156);
+  let sum = 0;
+  for (let i = headerOffset; i < headerOffset + 512; i += 1) sum += out[i]!;
+  out.write(`${sum.toString(8).padStart(6, '0')}\0 `, headerOffset + 148, 'latin1');
+  return out;
+}
+
+describe('readArchive, hostile tar structure', () => {
+  const base = [
+    { name: `${top}/`, type: 'directory' as const },
+    { name: `${top}/package.manifest`, content: manifest },
+  ];
+
+  it('refuses an entry of a type tar-stream does not know (GNU sparse "S") instead of reading it as a file', async () => {
+    const plain = await buildTar([...base, { name: `${top}/sysroot/sparse`, content: 'x' }]);
+    // Header blocks: top folder at 0, manifest at 512, its content at 1024, the file at 1536.
+    const archive = gzipSync(retype(plain, 1536, 'S'));
+    await expect(readArchive(chunks(archive))).rejects.toThrow(/archive entry "app_1.0.0\/sysroot\/sparse" has an unknown tar entry type/);
+  });
+
+  it('refuses many deep paths quickly (each path would store every folder above it)', async () => {
+    const deep = Array.from({ length: 200 }, (_, i) => ({ name: `${top}/d${i}/${'a/'.repeat(2030)}`, type: 'directory' as const }));
+    const archive = await gzipTar([...base, ...deep]);
+    expect(archive.length).toBeLessThan(8 * 1024);
+    const started = Date.now();
+    await expect(readArchive(chunks(archive))).rejects.toThrow(/archive entry "app_1.0.0\/d0\/a\/a.*" is more than 256 folders deep/);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('refuses paths that each pass the depth limit but together cost too much to index', async () => {
+    const deep = Array.from({ length: 100 }, (_, i) => ({ name: `${top}/d${i}/${'a/'.repeat(200)}`, type: 'directory' as const }));
+    await expect(readArchive(chunks(await gzipTar([...base, ...deep])), { limits: { maxTreeBytes: 1024 * 1024 } })).rejects.toThrow(
+      /archive's paths take more than 1048576 bytes to index \(at "app_1.0.0\/d\d+\/a\/a/,
+    );
+  });
+
+  it('refuses a path longer than maxPathBytes in UTF-8 bytes', async () => {
+    const archive = await gzipTar([...base, { name: `${top}/${'é'.repeat(2100)}`, content: 'x' }]);
+    await expect(readArchive(chunks(archive))).rejects.toThrow(/has a path longer than 4096 bytes/);
+  });
+
+  it('accepts a deep but legal archive: 255 folders, many files in the deepest', async () => {
+    const dir = `${top}/${'a/'.repeat(254)}`;
+    const files = Array.from({ length: 500 }, (_, i) => ({ name: `${dir}f${i}`, content: String(i) }));
+    const contents = await readArchive(chunks(await gzipTar([...base, ...files])));
+    expect(contents.files).toHaveLength(501);
+    expect(contents.tree.typeOf('a/a')).toBe('dir');
+  });
+
+  it('refuses a tar without its end-of-archive marker', async () => {
+    const tarBytes = await buildTar(base);
+    const archive = gzipSync(tarBytes.subarray(0, tarBytes.length - 1024));
+    await expect(readArchive(chunks(archive))).rejects.toThrow(/the end-of-archive marker \(two zero blocks\) does not follow its last entry/);
+  });
+
+  it('refuses an entry after the end-of-archive marker', async () => {
+    const first = await buildTar(base);
+    const hidden = await buildTar([{ name: `${top}/sysroot/hidden`, content: 'tar never shows this' }]);
+    await expect(readArchive(chunks(gzipSync(Buffer.concat([first, hidden]))))).rejects.toThrow(
+      /archive entry "app_1.0.0\/sysroot\/hidden" comes after the tar end-of-archive marker/,
+    );
+  });
+
+  it('refuses bytes after the end-of-archive marker that tar-stream would skip', async () => {
+    const junk = Buffer.alloc(512);
+    junk[150] = 0x31; // inside the checksum field: tar-stream still takes the block for a zero one
+    await expect(readArchive(chunks(gzipSync(Buffer.concat([await buildTar(base), junk]))))).rejects.toThrow(
+      /archive has data after its tar end-of-archive marker/,
+    );
+  });
+
+  it('accepts the zero padding tar adds to fill its last record', async () => {
+    const padded = Buffer.concat([await buildTar(base), Buffer.alloc(10240 - 2048)]);
+    await expect(readArchive(chunks(gzipSync(padded), 100))).resolves.toMatchObject({ topFolder: top });
+  });
+});
+
 describe('readElfIdent', () => {
   it('reads the host program and a patched one', () => {
     expect(readElfIdent(readFileSync(hostProgram().program))?.arch).toBe('x86_64');
