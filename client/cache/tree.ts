@@ -58,7 +58,8 @@ const STAGING_TOP = '.top';
 /**
  * Writes an archive's entries below `dest` with synchronous calls as the reader hands them
  * over. Symbolic links are created last, so that no entry is ever written through a link the
- * archive itself planted (a link to `/usr/lib` must not send later files onto the host).
+ * archive itself planted (a link to `/usr/lib` must not send later files onto the host), and
+ * every folder on the way to an entry is checked to be a real folder (see ensureFolder).
  */
 export class TreeWriter implements ArchiveVisitor {
   private fd: number | null = null;
@@ -66,6 +67,8 @@ export class TreeWriter implements ArchiveVisitor {
   private readonly dirs: Array<{ path: string; mode: number }> = [];
   private readonly links: Array<{ path: string; target: string }> = [];
   private readonly root: string;
+  /** Folders ensureFolder has seen to be real ones. */
+  private readonly folders = new Set<string>();
 
   constructor(private readonly dest: string) {
     this.root = join(dest, STAGING_TOP);
@@ -73,14 +76,14 @@ export class TreeWriter implements ArchiveVisitor {
   }
 
   entry(e: ArchiveEntry): void {
-    const target = join(this.root, e.path);
     if (e.type === 'dir') {
-      mkdirIn(target);
+      ensureFolder(this.root, e.path, e.path, this.folders);
       this.dirs.push({ path: e.path, mode: e.mode });
     } else if (e.type === 'symlink') {
-      this.links.push({ path: target, target: e.linkTarget ?? '' });
+      this.links.push({ path: e.path, target: e.linkTarget ?? '' });
     } else {
-      this.fd = openFresh(target, (e.mode & READ_ONLY) | 0o400);
+      ensureFolder(this.root, parentOf(e.path), e.path, this.folders);
+      this.fd = openFresh(join(this.root, e.path), (e.mode & READ_ONLY) | 0o400);
     }
   }
 
@@ -103,8 +106,10 @@ export class TreeWriter implements ArchiveVisitor {
    */
   finish(about: Pick<TreeMarker, 'digest' | 'name' | 'version' | 'arch'>, top: string): TreeMarker {
     for (const l of this.links) {
-      mkdirIn(join(l.path, '..'));
-      symlinkSync(l.target, l.path);
+      // A link made earlier in this loop may be a folder of this one's path on a disk that
+      // ignores case (`R -> /`, then `r/tmp/evil`): ensureFolder refuses to go through it.
+      ensureFolder(this.root, parentOf(l.path), l.path, this.folders);
+      symlinkSync(l.target, join(this.root, l.path));
     }
     const root = join(this.dest, top);
     renameSync(this.root, root);
@@ -130,13 +135,37 @@ export class TreeWriter implements ArchiveVisitor {
   }
 }
 
-function mkdirIn(path: string): void {
-  try {
-    mkdirSync(path, 0o755);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') mkdirSync(path, { recursive: true, mode: 0o755 });
-    else if (code !== 'EEXIST' || !lstatSync(path).isDirectory()) throw e;
+function parentOf(path: string): string {
+  return path.slice(0, Math.max(0, path.lastIndexOf('/')));
+}
+
+/**
+ * Makes `rel` (relative to `root`, `/`-separated) a real folder, walking from `root` one
+ * component at a time with lstat and creating only what is missing; `entry` is the archive
+ * entry being written, for the error. A component that is a symbolic link is refused: the
+ * archive's checks compare paths case-sensitively, but on macOS or Windows `r` is the link
+ * `R` that the archive planted, and writing through it would leave the cache. `known` holds
+ * folders already walked: a real folder cannot become a link later (creating a link where
+ * anything exists fails), so each is looked at once.
+ */
+export function ensureFolder(root: string, rel: string, entry: string, known: Set<string>): void {
+  if (rel === '' || known.has(rel)) return;
+  let prefix = '';
+  for (const seg of rel.split('/')) {
+    prefix = prefix === '' ? seg : `${prefix}/${seg}`;
+    if (known.has(prefix)) continue;
+    const path = join(root, prefix);
+    try {
+      mkdirSync(path, 0o755);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const st = lstatSync(path);
+      if (st.isSymbolicLink()) {
+        throw new UniError('bad_archive', `archive entry "${entry}" would be written through "${prefix}", which is a symbolic link on this disk (names that differ only in case are one name here)`);
+      }
+      if (!st.isDirectory()) throw new UniError('bad_archive', `archive entry "${entry}" would be written under "${prefix}", which is not a folder`);
+    }
+    known.add(prefix);
   }
 }
 
@@ -148,9 +177,7 @@ function openFresh(path: string, mode: number): number {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new UniError('bad_archive', `the archive holds "${path}" twice`);
     }
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    mkdirIn(join(path, '..'));
-    return openSync(path, 'wx', mode);
+    throw e;
   }
 }
 
