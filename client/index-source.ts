@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { UniError } from '../schemas/errors.js';
 import { ARCHES, canonicalName, normalizeRange, normalizeVersion, parseArch, type Arch } from '../schemas/names.js';
+import { readJsonFile } from './json-file.js';
 import type { PackageSource, PackageVersionInfo } from './types.js';
 
 /**
@@ -15,20 +15,7 @@ export class IndexSource implements PackageSource {
   private constructor(private readonly packages: Map<string, PackageVersionInfo[]>) {}
 
   static fromFile(path: string): IndexSource {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new UniError('bad_index', `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-    }
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch (e) {
-      throw new UniError('bad_index', `${path} is not valid JSON: ${(e as Error).message}`);
-    }
-    return IndexSource.parse(data, path);
+    return IndexSource.parse(readJsonFile(path, 'bad_index'), path);
   }
 
   static parse(data: unknown, what: string): IndexSource {

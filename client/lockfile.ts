@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import semver from 'semver';
 import { UniError } from '../schemas/errors.js';
 import type { Arch } from '../schemas/names.js';
 import { validateWith } from '../schemas/validate.js';
 import lockfileSchema from '../schemas/lockfile.schema.json' with { type: 'json' };
 import { writeFileAtomic } from './cache/atomic.js';
+import { readJsonFile } from './json-file.js';
 import type { PackageSource } from './types.js';
 
 export const LOCKFILE_NAME = 'uni.lock';
@@ -43,20 +43,7 @@ export function parseLockfile(data: unknown, what = LOCKFILE_NAME): Lockfile {
 }
 
 export function readLockfile(path: string): Lockfile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UniError('bad_lockfile', `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new UniError('bad_lockfile', `${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  return parseLockfile(data, path);
+  return parseLockfile(readJsonFile(path, 'bad_lockfile'), path);
 }
 
 /** Keys sorted at every level, so that the same lock always has the same bytes. */

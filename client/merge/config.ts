@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { UniError } from '../../schemas/errors.js';
 import { canonicalName, normalizeRange } from '../../schemas/names.js';
 import { validateWith } from '../../schemas/validate.js';
+import { readJsonFile } from '../json-file.js';
 import projectConfigSchema from '../../schemas/project-config.schema.json' with { type: 'json' };
 
 export type PassthroughValue = string | number | PassthroughValue[] | { [key: string]: PassthroughValue };
@@ -105,19 +105,5 @@ function canonicalRanges(ranges: Record<string, string>, where: string): Record<
 }
 
 export function readProjectConfig(path: string): ProjectConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new UniError('bad_config', `cannot read ${path}: ${why}`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new UniError('bad_config', `${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  return parseProjectConfig(data, path);
+  return parseProjectConfig(readJsonFile(path, 'bad_config'), path);
 }
