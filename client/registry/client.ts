@@ -115,10 +115,27 @@ export class RegistryClient {
     return this.json(`artifact ${name}@${version} (${arch})`, 'GET', `/v1/packages/${splitName(name)}/${encodeURIComponent(version)}/${arch}`);
   }
 
-  /** The archive's bytes from `offset` on; the caller checks the status (200, or 206 for a range). */
+  /**
+   * The archive's bytes from `offset` on; the caller checks the status (200, or 206 for a range).
+   * A registry that keeps archives in S3 answers with a redirect to a presigned URL: one is
+   * followed, and the token goes along only to the registry's own origin (the URL carries its
+   * own signature, and S3 refuses a request that has both). The caller verifies the digest.
+   */
   async blob(digest: string, offset = 0): Promise<HttpResponse> {
     const hex = digest.replace(/^sha256:/, '');
-    const res = await this.send('GET', `/v1/blobs/sha256/${hex}`, offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {});
+    const range: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
+    let res = await this.send('GET', `/v1/blobs/sha256/${hex}`, { headers: range });
+    const location = res.headers['location'];
+    if ((res.status === 302 || res.status === 307) && typeof location === 'string') {
+      res.body.resume();
+      const url = new URL(location, `${this.baseUrl}/`);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new UniError('registry_error', `archive ${digest}: the registry redirected to "${url.protocol}", not http or https`);
+      }
+      const headers = { ...range };
+      if (this.token && url.origin === new URL(this.baseUrl).origin) headers['authorization'] = `Bearer ${this.token}`;
+      res = await requestWithRetry({ method: 'GET', url: url.toString(), headers }, this.http);
+    }
     if (res.status !== 200 && res.status !== 206) throw await errorFrom(res, `archive ${digest}`);
     return res;
   }
