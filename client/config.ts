@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UniError } from '../schemas/errors.js';
 import { writeFileAtomic } from './cache/atomic.js';
 
@@ -66,8 +66,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, registryOverride?: string, ho
   return { home: uniHome, configPath, registry, ...(token ? { token } : {}), file };
 }
 
+/** UNI_HOME holds tokens and what the user downloaded: no other local user may read it. */
+export function ensureHome(home: string): void {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+}
+
 /** Stores (or, with `token` undefined, forgets) the token of one registry. The file is 0600: it holds secrets. */
 export function saveToken(configPath: string, registry: string, token: string | undefined): void {
+  ensureHome(dirname(configPath));
   const file = readConfigFile(configPath);
   const registries = { ...(file.registries ?? {}) };
   if (token === undefined) delete registries[registry];

@@ -127,11 +127,12 @@ async function extract(layout: CacheLayout, req: ArtifactRequest, source: AsyncI
     }
   }
   try {
+    // 0700 for UNI_HOME too when this creates it: other local users have no business in the cache.
     if (tmpArchive) {
-      mkdirSync(layout.archives, { recursive: true });
+      mkdirSync(layout.archives, { recursive: true, mode: 0o700 });
       fd = openSync(tmpArchive, 'wx', 0o444);
     }
-    mkdirSync(layout.trees, { recursive: true });
+    mkdirSync(layout.trees, { recursive: true, mode: 0o700 });
     writer = new TreeWriter(tmpTree);
     // Loaded here, not at start: it brings ajv and the manifest schema, which a warm get never needs.
     const { readArchive } = await import('../../schemas/archive/read.js');
