@@ -4,12 +4,14 @@
  * - publish: publish and yank in a namespace the token's owner owns (or claims by publishing
  *   first), and only in the token's namespace when it names one; implies read there;
  * - read: read the private packages of those same namespaces.
+ * Naming a namespace narrows a token, it never grants one: the owner must own it. A
+ * namespace that holds packages but has no owner (filled by `uni mirror sync`) is the admins'.
  * Public packages need no token at all.
  */
 import { DEFAULT_NAMESPACE } from '../../schemas/names.js';
 import { UniError } from '../../schemas/errors.js';
 import type { Clock, Db } from '../ports.js';
-import { findNamespace } from '../store/namespaces.js';
+import { findNamespace, namespaceHasPackages } from '../store/namespaces.js';
 import { findTokenByHash, type TokenRecord } from '../store/tokens.js';
 import type { ReadReach } from '../store/visibility.js';
 import { hashToken, sameHash, type Scope } from './tokens.js';
@@ -44,12 +46,15 @@ export function hasScope(p: Principal, scope: Scope): boolean {
   return p.scopes.includes('admin') || p.scopes.includes(scope) || (scope === 'read' && p.scopes.includes('publish'));
 }
 
-/** Whether `p` may see the private packages of `namespace`. */
+/**
+ * Whether `p` may see the private packages of `namespace`: its owner must own the namespace,
+ * even when the token names it (naming a namespace narrows a token, it never grants one).
+ */
 export async function canReadPrivate(db: Db, p: Principal | null, namespace: string): Promise<boolean> {
   if (p === null) return false;
   if (isAdmin(p)) return true;
   if (!hasScope(p, 'read')) return false;
-  if (p.namespace !== null) return p.namespace === namespace;
+  if (p.namespace !== null && p.namespace !== namespace) return false;
   return (await findNamespace(db, namespace))?.owner === p.owner;
 }
 
@@ -73,6 +78,11 @@ export async function checkPublish(db: Db, p: Principal | null, namespace: strin
   if (ns !== undefined && ns.owner !== token.owner) {
     throw new UniError('forbidden', `namespace "${namespace}" belongs to another owner`, 403);
   }
+  // Packages without an owner came from `uni mirror sync` or a former mirror: whoever
+  // published them, it was not this token's owner.
+  if (ns === undefined && (await namespaceHasPackages(db, namespace))) {
+    throw new UniError('forbidden', `namespace "${namespace}" holds packages but has no owner: only admins publish there`, 403);
+  }
   return { unclaimed: ns === undefined };
 }
 
@@ -80,6 +90,6 @@ export async function checkPublish(db: Db, p: Principal | null, namespace: strin
 export function readReach(p: Principal | null): ReadReach {
   if (p === null || !hasScope(p, 'read')) return { kind: 'public' };
   if (isAdmin(p)) return { kind: 'everything' };
-  if (p.namespace !== null) return { kind: 'namespace', namespace: p.namespace };
+  if (p.namespace !== null) return { kind: 'namespace', namespace: p.namespace, owner: p.owner };
   return { kind: 'owner', owner: p.owner };
 }

@@ -7,11 +7,12 @@ import { Hono } from 'hono';
 import { UniError } from '../../schemas/errors.js';
 import { canonicalName, normalizeRange } from '../../schemas/names.js';
 import type { PackageManifest } from '../../schemas/validate.js';
-import { checkPublish, requireToken } from '../auth/access.js';
+import { checkPublish, isAdmin, requireToken } from '../auth/access.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { archParam, boolParam, packageTarget, versionParam } from '../http.js';
 import { ingestArchive } from '../publish/ingest.js';
 import { findArtifact, findPackage, findVersion } from '../store/packages.js';
+import { brokenRule } from '../store/guards.js';
 import { isUniqueViolation, recordPublish } from '../store/publish.js';
 
 /** Dependencies with canonical names (`redis` → `library/redis`); a bad range names its key. */
@@ -44,11 +45,7 @@ export function publishRoutes(deps: AppDeps): Hono<AppEnv> {
 
     const existing = await findPackage(deps.db, target.full);
     if (existing && wantPrivate !== undefined && (existing.private === 1) !== wantPrivate) {
-      throw new UniError(
-        'visibility_conflict',
-        `package ${target.full} is ${existing.private === 1 ? 'private' : 'public'}; visibility is set by its first publish`,
-        409,
-      );
+      throw visibilityConflict(target.full, existing.private === 1);
     }
     const declared = c.req.header('content-length');
     if (declared !== undefined && Number(declared) > deps.config.maxBodyBytes) {
@@ -101,16 +98,23 @@ export function publishRoutes(deps: AppDeps): Hono<AppEnv> {
         arch,
         digest: staged.digest,
         size: staged.size,
-        private: wantPrivate ?? false,
+        private: wantPrivate,
         description: contents.manifest.Description ?? null,
         dependencies,
         manifest: contents.manifest,
         files: contents.files,
         owner: principal.owner,
+        admin: isAdmin(principal),
         claimNamespace: unclaimed,
         at,
       });
     } catch (e) {
+      // Checked first: on D1 a failed CHECK also reads as SQLITE_CONSTRAINT.
+      const broken = brokenRule(e);
+      if (broken === 'namespace_owner') {
+        throw new UniError('forbidden', `namespace "${target.namespace}" was claimed by another owner while this archive was being received`, 403);
+      }
+      if (broken === 'visibility') throw visibilityConflict(target.full, !wantPrivate);
       if (!isUniqueViolation(e)) throw e;
       // A concurrent publish of the same version and arch committed first.
       const winner = await findArtifact(deps.db, target.full, version, arch);
@@ -121,6 +125,10 @@ export function publishRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   return app;
+}
+
+function visibilityConflict(name: string, isPrivate: boolean): UniError {
+  return new UniError('visibility_conflict', `package ${name} is ${isPrivate ? 'private' : 'public'}; visibility is set by its first publish`, 409);
 }
 
 function conflict(name: string, version: string, arch: string): UniError {

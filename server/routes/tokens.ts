@@ -1,5 +1,5 @@
 /**
- * Tokens: GET /v1/whoami, POST /v1/tokens, DELETE /v1/tokens/:id.
+ * Tokens: GET /v1/whoami, GET /v1/tokens, POST /v1/tokens, DELETE /v1/tokens/:id.
  * An admin may make any token. Anyone else may only make tokens narrower than their own:
  * a subset of its scopes (never admin), the same owner and namespace, an expiry no later.
  */
@@ -11,8 +11,9 @@ import { isAdmin, requireToken, type Principal } from '../auth/access.js';
 import { generateToken, generateTokenId, hashToken, type Scope } from '../auth/tokens.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { notFound } from '../http.js';
+import { isMirrored } from '../mirror/config.js';
 import { claimNamespaceStatement, findNamespace } from '../store/namespaces.js';
-import { findTokenById, insertTokenStatement, revokeToken, type TokenRecord } from '../store/tokens.js';
+import { findTokenById, insertTokenStatement, listTokensOf, revokeTokenTree, type TokenRecord } from '../store/tokens.js';
 
 interface TokenRequest {
   scopes: Scope[];
@@ -41,6 +42,10 @@ function expiryOf(req: TokenRequest, now: Date): string | null {
     throw new UniError('bad_request', 'token request: give either field "expiresAt" or field "expiresInDays", not both');
   }
   if (req.expiresAt !== undefined) {
+    // The schema's date-time format admits what Date cannot represent, such as a leap second.
+    if (Number.isNaN(Date.parse(req.expiresAt))) {
+      throw new UniError('bad_request', `field "expiresAt" (${req.expiresAt}) is not a date and time this registry can represent`);
+    }
     if (Date.parse(req.expiresAt) <= now.getTime()) {
       throw new UniError('bad_request', `field "expiresAt" (${req.expiresAt}) is in the past`);
     }
@@ -69,6 +74,10 @@ async function checkDelegation(deps: AppDeps, creator: Principal, req: TokenRequ
     if (ns !== undefined && ns.owner !== creator.owner) {
       throw new UniError('forbidden', `field "namespace": namespace "${namespace}" belongs to another owner`, 403);
     }
+    // Nobody claims a mirrored namespace by publishing, so only an admin's token can give it an owner.
+    if (ns === undefined && deps.mirror !== undefined && isMirrored(deps.mirror.config, namespace)) {
+      throw new UniError('forbidden', `field "namespace": namespace "${namespace}" is mirrored and has no owner; an admin makes tokens for it`, 403);
+    }
   }
   if (creator.expiresAt !== null && (expiresAt === null || expiresAt > creator.expiresAt)) {
     throw new UniError('forbidden', `field "expiresAt": a token made by ${creator.id} must expire by ${creator.expiresAt}`, 403);
@@ -76,10 +85,29 @@ async function checkDelegation(deps: AppDeps, creator: Principal, req: TokenRequ
   return { namespace, owner: creator.owner };
 }
 
+/** An admin's token: its owner is the one asked for, else the namespace's, else a new one. */
+async function adminGrant(deps: AppDeps, req: TokenRequest, id: string) {
+  if (req.namespace === undefined) return { namespace: null, owner: req.owner ?? `token-${id}` };
+  // An admin token acts everywhere, so a namespace would narrow nothing.
+  if (req.scopes.includes('admin')) {
+    throw new UniError('bad_request', 'field "namespace": an admin token acts in every namespace; leave out "namespace" or "admin"');
+  }
+  const ns = await findNamespace(deps.db, req.namespace);
+  if (ns !== undefined && req.owner !== undefined && req.owner !== ns.owner) {
+    throw new UniError('bad_request', `field "owner": namespace "${req.namespace}" belongs to "${ns.owner}", so a token for it must have that owner`);
+  }
+  return { namespace: req.namespace, owner: req.owner ?? ns?.owner ?? req.namespace };
+}
+
 export function tokenRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get('/v1/whoami', (c) => c.json(tokenDocument(requireToken(c.get('principal'), 'whoami'))));
+
+  app.get('/v1/tokens', async (c) => {
+    const p = requireToken(c.get('principal'), 'listing tokens');
+    return c.json({ tokens: (await listTokensOf(deps.db, p.owner)).map(tokenDocument) });
+  });
 
   app.post('/v1/tokens', async (c) => {
     const creator = requireToken(c.get('principal'), 'making a token');
@@ -93,9 +121,7 @@ export function tokenRoutes(deps: AppDeps): Hono<AppEnv> {
     const now = deps.clock.now();
     const expiresAt = expiryOf(req, now);
     const id = generateTokenId();
-    const { namespace, owner } = isAdmin(creator)
-      ? { namespace: req.namespace ?? null, owner: req.owner ?? req.namespace ?? `token-${id}` }
-      : await checkDelegation(deps, creator, req, expiresAt);
+    const { namespace, owner } = isAdmin(creator) ? await adminGrant(deps, req, id) : await checkDelegation(deps, creator, req, expiresAt);
     const secret = generateToken();
     const record = {
       id,
@@ -120,9 +146,8 @@ export function tokenRoutes(deps: AppDeps): Hono<AppEnv> {
     const p = requireToken(c.get('principal'), 'revoking a token');
     const token = await findTokenById(deps.db, c.req.param('id'));
     if (!token || (!isAdmin(p) && token.owner !== p.owner)) throw notFound(`token ${c.req.param('id')}`);
-    const at = deps.clock.now().toISOString();
-    const revoked = await revokeToken(deps.db, token.id, at);
-    return c.json(tokenDocument({ ...token, revokedAt: revoked ? at : token.revokedAt }));
+    await revokeTokenTree(deps.db, token.id, deps.clock.now().toISOString());
+    return c.json(tokenDocument((await findTokenById(deps.db, token.id))!));
   });
 
   return app;

@@ -9,6 +9,10 @@ export async function findNamespace(db: Db, name: string): Promise<NamespaceReco
   return db.first<NamespaceRecord>('SELECT name, owner FROM namespaces WHERE name = ?', [name]);
 }
 
+export async function namespaceHasPackages(db: Db, name: string): Promise<boolean> {
+  return (await db.first('SELECT 1 FROM packages WHERE namespace = ? LIMIT 1', [name])) !== undefined;
+}
+
 /** Claims a namespace for `owner` unless somebody already holds it. */
 export function claimNamespaceStatement(name: string, owner: string, at: string): SqlStatement {
   return {

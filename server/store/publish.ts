@@ -3,7 +3,7 @@
  * the change-feed entry included, so a reader sees all of it or none of it.
  */
 import type { Db, SqlStatement } from '../ports.js';
-import { claimNamespaceStatement } from './namespaces.js';
+import { guardStatement } from './guards.js';
 
 export interface NewArtifact {
   namespace: string;
@@ -14,12 +14,15 @@ export interface NewArtifact {
   arch: string;
   digest: string;
   size: number;
-  private: boolean;
+  /** As the publish asked; a new package without it is public. */
+  private: boolean | undefined;
   description: string | null;
   dependencies: Record<string, string>;
   manifest: unknown;
   files: unknown;
   owner: string;
+  /** Admins publish in any namespace; anyone else only where `owner` owns it when this commits. */
+  admin: boolean;
   claimNamespace: boolean;
   at: string;
 }
@@ -30,7 +33,18 @@ export interface NewArtifact {
  */
 export async function recordPublish(db: Db, a: NewArtifact): Promise<void> {
   const statements: SqlStatement[] = [];
-  if (a.claimNamespace) statements.push(claimNamespaceStatement(a.namespace, a.owner, a.at));
+  if (a.claimNamespace) {
+    // Packages without an owner (from `uni mirror sync`) keep their namespace admin-only.
+    statements.push({
+      sql: `INSERT INTO namespaces (name, owner, created_at) SELECT ?, ?, ?
+            WHERE NOT EXISTS (SELECT 1 FROM packages WHERE namespace = ?) ON CONFLICT (name) DO NOTHING`,
+      params: [a.namespace, a.owner, a.at, a.namespace],
+    });
+  }
+  // Another owner's first publish may have claimed the namespace since the request was checked.
+  if (!a.admin) {
+    statements.push(guardStatement('namespace_owner', 'NOT EXISTS (SELECT 1 FROM namespaces WHERE name = ? AND owner = ?)', [a.namespace, a.owner]));
+  }
   statements.push(
     {
       sql: `INSERT INTO packages (name, namespace, short_name, private, description, created_at, updated_at)
@@ -39,6 +53,10 @@ export async function recordPublish(db: Db, a: NewArtifact): Promise<void> {
                                              updated_at = excluded.updated_at`,
       params: [a.name, a.namespace, a.shortName, a.private ? 1 : 0, a.description, a.at, a.at],
     },
+  );
+  // A concurrent first publish with the other ?private= may have created the package first.
+  if (a.private !== undefined) statements.push(guardStatement('visibility', 'EXISTS (SELECT 1 FROM packages WHERE name = ? AND private <> ?)', [a.name, a.private ? 1 : 0]));
+  statements.push(
     {
       sql: `INSERT INTO versions (package, version, dependencies, published_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (package, version) DO NOTHING`,

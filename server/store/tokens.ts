@@ -71,9 +71,21 @@ export async function insertToken(db: Db, t: Omit<TokenRecord, 'revokedAt'>): Pr
   await db.run(s.sql, s.params);
 }
 
-export async function revokeToken(db: Db, id: string, at: string): Promise<boolean> {
-  const r = await db.run('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id]);
-  return r.changes > 0;
+/** The tokens of one owner, oldest first. */
+export async function listTokensOf(db: Db, owner: string): Promise<TokenRecord[]> {
+  return (await db.all<TokenRow>(`SELECT ${COLUMNS} FROM tokens WHERE owner = ? ORDER BY rowid`, [owner])).map(fromRow);
+}
+
+/**
+ * Revokes a token and every token made with it, and theirs, in one statement: a leaked
+ * token's offspring would otherwise outlive it.
+ */
+export async function revokeTokenTree(db: Db, id: string, at: string): Promise<void> {
+  await db.run(
+    `WITH RECURSIVE tree(id) AS (SELECT ? UNION SELECT t.id FROM tokens t JOIN tree ON t.created_by = tree.id)
+     UPDATE tokens SET revoked_at = ? WHERE id IN (SELECT id FROM tree) AND revoked_at IS NULL`,
+    [id, at],
+  );
 }
 
 /** Revokes the tokens a name marks as bootstrap tokens, but the one with `keepHash`. */

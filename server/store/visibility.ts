@@ -7,7 +7,7 @@ import type { SqlValue } from '../ports.js';
 export type ReadReach =
   | { kind: 'everything' }
   | { kind: 'public' }
-  | { kind: 'namespace'; namespace: string }
+  | { kind: 'namespace'; namespace: string; owner: string }
   | { kind: 'owner'; owner: string };
 
 export function visibleSql(reach: ReadReach, alias: string): { sql: string; params: SqlValue[] } {
@@ -17,7 +17,10 @@ export function visibleSql(reach: ReadReach, alias: string): { sql: string; para
     case 'public':
       return { sql: `${alias}.private = 0`, params: [] };
     case 'namespace':
-      return { sql: `(${alias}.private = 0 OR ${alias}.namespace = ?)`, params: [reach.namespace] };
+      return {
+        sql: `(${alias}.private = 0 OR (${alias}.namespace = ? AND ${alias}.namespace IN (SELECT name FROM namespaces WHERE owner = ?)))`,
+        params: [reach.namespace, reach.owner],
+      };
     case 'owner':
       return {
         sql: `(${alias}.private = 0 OR ${alias}.namespace IN (SELECT name FROM namespaces WHERE owner = ?))`,
