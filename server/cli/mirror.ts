@@ -16,6 +16,7 @@ import { mirrorConfig, parseDuration, parseRegistryUrl, type Mirror } from '../m
 import { followUpstream, type Following } from '../mirror/follow.js';
 import { storeSink, syncFeed, type SyncSink } from '../mirror/sync.js';
 import { registrySink } from './mirror-registry.js';
+import { nodeFetch } from '../mirror/node-fetch.js';
 import { upstreamClient } from '../mirror/upstream.js';
 import { migrationsDir } from '../node.js';
 import { systemClock } from '../ports.js';
@@ -125,7 +126,7 @@ async function runSync(opts: SyncCliOptions): Promise<void> {
     const report = await syncFeed(
       target.sink,
       {
-        upstream: upstreamClient({ url: from, ...(opts.token !== undefined ? { token: opts.token } : {}), fetch: globalThis.fetch, timeoutMs: 30_000 }),
+        upstream: upstreamClient({ url: from, ...(opts.token !== undefined ? { token: opts.token } : {}), fetch: nodeFetch(), timeoutMs: 30_000 }),
         namespaces,
         arches,
         concurrency: opts.concurrency,

@@ -22,6 +22,8 @@ export interface ApplyOptions {
   concurrency: number;
   /** Runs after the artifact documents are fetched and before anything is written: sync stores the blobs here. */
   beforeCommit?: (added: ArtifactDocument[]) => Promise<void>;
+  /** How the statements are committed (all or nothing): `db.batch` unless given; sync groups several packages into one batch. */
+  commit?: (statements: SqlStatement[]) => Promise<unknown>;
 }
 
 interface Wanted {
@@ -128,7 +130,7 @@ export async function applyPackageDocument(db: Db, doc: PackageDocument, opts: A
           ON CONFLICT (package) DO UPDATE SET upstream = excluded.upstream, etag = excluded.etag, fetched_at = excluded.fetched_at`,
     params: [name, opts.upstream.url, opts.etag, opts.at],
   });
-  await db.batch(statements);
+  await (opts.commit ?? ((list: SqlStatement[]) => db.batch(list)))(statements);
 }
 
 /**

@@ -9,8 +9,12 @@ import { UniError } from '../../schemas/errors.js';
 import type { ArtifactDocument, PackageDocument } from '../documents.js';
 import type { BlobStore, Clock, Db } from '../ports.js';
 import { applyPackageDocument, forgetPackage } from './apply.js';
+import { groupCommit } from './group-commit.js';
 import { inParallel, semaphore } from './parallel.js';
 import type { Change, Upstream } from './upstream.js';
+
+/** Packages in flight per allowed download (`concurrency`). */
+const PACKAGES_PER_DOWNLOAD = 4;
 
 export interface SyncTarget {
   db: Db;
@@ -102,16 +106,21 @@ export function storeSink(target: SyncTarget): SyncSink {
     }
     await target.blobs.commit(staged);
   };
+  // One transaction for the packages (and positions) that finish together, not one each.
+  const commit = groupCommit(target.db);
   return {
     async readPosition(key) {
       return (await target.db.first<{ position: number }>('SELECT position FROM sync_state WHERE origin = ?', [key]))?.position ?? 0;
     },
     async writePosition(key, seq) {
-      await target.db.run(
-        `INSERT INTO sync_state (origin, position, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (origin) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
-        [key, seq, target.clock.now().toISOString()],
-      );
+      // Queued only once the packages it covers are committed, so it lands in a later batch than their data.
+      await commit([
+        {
+          sql: `INSERT INTO sync_state (origin, position, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT (origin) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+          params: [key, seq, target.clock.now().toISOString()],
+        },
+      ]);
     },
     async applyPackage(doc, etag, opts, run) {
       await applyPackageDocument(target.db, doc, {
@@ -120,6 +129,7 @@ export function storeSink(target: SyncTarget): SyncSink {
         etag,
         ...(opts.arches ? { arches: opts.arches } : {}),
         concurrency: opts.concurrency,
+        commit,
         beforeCommit: async (added) => {
           const missing: ArtifactDocument[] = [];
           for (const art of added) {
@@ -187,7 +197,9 @@ export async function syncFeed(sink: SyncSink, opts: SyncOptions): Promise<SyncR
       return writing;
     };
     try {
-      await inParallel(names, opts.concurrency, async (name) => {
+      // More packages than downloads in flight: each spends most of its time on documents and
+      // its commit, during which others keep the downloads busy.
+      await inParallel(names, opts.concurrency * PACKAGES_PER_DOWNLOAD, async (name) => {
         await syncPackage(name);
         done.add(name);
         await advance();
