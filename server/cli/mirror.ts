@@ -136,6 +136,7 @@ async function runSync(opts: SyncCliOptions): Promise<void> {
     );
     progress.stop();
     const seconds = (performance.now() - started) / 1000;
+    for (const line of report.skipped) process.stderr.write(`uni mirror sync: ${line}\n`);
     if (opts.json) process.stdout.write(`${JSON.stringify({ ...report, seconds })}\n`);
     else {
       process.stdout.write(

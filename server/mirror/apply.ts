@@ -22,6 +22,8 @@ export interface ApplyOptions {
   concurrency: number;
   /** Runs after the artifact documents are fetched and before anything is written: sync stores the blobs here. */
   beforeCommit?: (added: ArtifactDocument[]) => Promise<void>;
+  /** Committed first, in the same transaction: a guard (store/guards.ts) that fails it when the copy may not be written. */
+  guard?: SqlStatement;
   /** How the statements are committed (all or nothing): `db.batch` unless given; sync groups several packages into one batch. */
   commit?: (statements: SqlStatement[]) => Promise<unknown>;
 }
@@ -45,6 +47,9 @@ function wantedArtifacts(doc: PackageDocument, arches: readonly string[] | undef
 
 export async function applyPackageDocument(db: Db, doc: PackageDocument, opts: ApplyOptions): Promise<void> {
   const name = doc.name;
+  // From the name the upstream was asked for (upstream.ts checks it), never the document's own
+  // `namespace` field: visibility and ownership go by this column.
+  const namespace = name.slice(0, name.indexOf('/'));
   const [localVersions, localArtifacts] = await Promise.all([listVersions(db, name), listArtifactSummaries(db, name)]);
   const held = new Map(localArtifacts.map((a) => [`${a.version}/${a.arch}`, a.digest]));
   const wanted = wantedArtifacts(doc, opts.arches);
@@ -74,12 +79,13 @@ export async function applyPackageDocument(db: Db, doc: PackageDocument, opts: A
   await opts.beforeCommit?.(added);
 
   const statements: SqlStatement[] = [
+    ...(opts.guard ? [opts.guard] : []),
     {
       sql: `INSERT INTO packages (name, namespace, short_name, private, description, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (name) DO UPDATE SET private = excluded.private, description = excluded.description,
                                              updated_at = excluded.updated_at`,
-      params: [name, doc.namespace, name.slice(doc.namespace.length + 1), doc.private ? 1 : 0, doc.description ?? null, opts.at, opts.at],
+      params: [name, namespace, name.slice(namespace.length + 1), doc.private ? 1 : 0, doc.description ?? null, opts.at, opts.at],
     },
   ];
   const localByVersion = new Map(localVersions.map((v) => [v.version, v]));

@@ -19,7 +19,7 @@ const PAGE_SIZE = 500;
 
 export async function followRound(ctx: MirrorContext): Promise<SyncReport> {
   return askUpstream(ctx, (upstream) =>
-    syncFeed(storeSink(ctx), { upstream, namespaces: ctx.mirror.config.namespaces, arches: null, concurrency: CONCURRENCY, pageSize: PAGE_SIZE }),
+    syncFeed(storeSink({ ...ctx, mirrored: ctx.mirror.config.namespaces }), { upstream, namespaces: ctx.mirror.config.namespaces, arches: null, concurrency: CONCURRENCY, pageSize: PAGE_SIZE }),
   );
 }
 
@@ -31,6 +31,7 @@ export function followUpstream(ctx: MirrorContext, intervalMs: number): Followin
     round = followRound(ctx)
       .then((r) => {
         if (r.packages > 0) ctx.log(`mirror: followed ${ctx.mirror.config.upstream} to change ${r.position}: ${r.packages} packages, ${r.blobs} blobs`);
+        for (const line of r.skipped) ctx.log(`mirror: following ${ctx.mirror.config.upstream}: ${line}`);
       })
       .catch((e: unknown) => {
         // Failures are logged by askUpstream; anything else is a bug worth the full text.

@@ -48,7 +48,8 @@ export function installMirror(app: Hono<AppEnv>, deps: AppDeps, mirror: Mirror):
     const target = packageTarget(c.req.param('ns')!, c.req.param('name')!);
     const freshness = await refreshPackage(ctx, target.namespace, target.full);
     await next();
-    mark(c, freshness);
+    // A 404 looks the same whether the upstream has no such package or the caller may not see it.
+    if (c.res.ok || c.res.status === 304) mark(c, freshness);
   };
   app.use('/v1/packages/:ns/:name', refreshDocument);
   app.use('/v1/packages/:ns/:name/:version/:arch', refreshDocument);

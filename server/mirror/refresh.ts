@@ -4,6 +4,7 @@
  * upstream cannot answer. Local namespaces are never looked up upstream.
  */
 import { UniError } from '../../schemas/errors.js';
+import { notFound } from '../http.js';
 import type { BlobStore, Clock, Db } from '../ports.js';
 import { findPackage } from '../store/packages.js';
 import { applyPackageDocument, forgetPackage } from './apply.js';
@@ -88,7 +89,8 @@ export async function refreshPackage(ctx: MirrorContext, namespace: string, name
       await ctx.db.run('UPDATE mirror_packages SET fetched_at = ? WHERE package = ?', [at, name]);
     } else if (answer.kind === 'not_found') {
       if (state) await forgetPackage(ctx.db, name);
-      throw new UniError('not_found', `package ${name} not found (upstream ${config.upstream} has none this mirror may read)`, 404);
+      // The very answer a package the caller may not see gets, so that it tells nothing.
+      throw notFound(`package ${name}`);
     } else {
       await askUpstream(ctx, (upstream) =>
         applyPackageDocument(ctx.db, answer.doc, { upstream, at, etag: answer.etag, concurrency: DOCUMENT_CONCURRENCY }),
@@ -100,7 +102,7 @@ export async function refreshPackage(ctx: MirrorContext, namespace: string, name
     if (!state) throw e;
     // A refused token means the upstream withdrew this mirror's access: its private copies go dark.
     if (e.kind === 'denied' && (await findPackage(ctx.db, name))?.private === 1) {
-      throw new UniError('not_found', `package ${name} not found`, 404);
+      throw notFound(`package ${name}`);
     }
     return { source: 'cache', stale: true };
   }

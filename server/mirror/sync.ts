@@ -7,7 +7,8 @@
  */
 import { UniError } from '../../schemas/errors.js';
 import type { ArtifactDocument, PackageDocument } from '../documents.js';
-import type { BlobStore, Clock, Db } from '../ports.js';
+import type { BlobStore, Clock, Db, SqlValue } from '../ports.js';
+import { brokenRule, guardStatement } from '../store/guards.js';
 import { applyPackageDocument, forgetPackage } from './apply.js';
 import { groupCommit } from './group-commit.js';
 import { inParallel, semaphore } from './parallel.js';
@@ -20,6 +21,8 @@ export interface SyncTarget {
   db: Db;
   blobs: BlobStore;
   clock: Clock;
+  /** Namespaces the target itself mirrors (--follow): owners there only hold read tokens, the packages stay the origin's. */
+  mirrored?: readonly string[];
 }
 
 /** What a sync copies into: a registry's Db and BlobStore (storeSink), or another registry over HTTP. */
@@ -63,6 +66,8 @@ export interface SyncReport {
   blobs: number;
   bytes: number;
   position: number;
+  /** Why a package was left as it is: the target's own (see storeSink). */
+  skipped: string[];
 }
 
 /** Where a sync keeps its position: per origin and per filter, so another filter starts over. */
@@ -96,6 +101,23 @@ export function digestMismatch(opts: SyncOptions, art: ArtifactDocument, got: st
   );
 }
 
+/**
+ * Whether `name` is the target's own: published there (no mirror_packages row), or in a
+ * namespace an owner holds there. The origin never overwrites those nor adds to them, as a
+ * mirror never serves a local name from upstream (docs/mirrors.md).
+ */
+function localSql(target: SyncTarget, name: string): { sql: string; params: SqlValue[] } {
+  const namespace = name.slice(0, name.indexOf('/'));
+  return {
+    sql: `(EXISTS (SELECT 1 FROM packages WHERE name = ? AND name NOT IN (SELECT package FROM mirror_packages))
+           OR (? = 1 AND EXISTS (SELECT 1 FROM namespaces WHERE name = ?)))`,
+    params: [name, target.mirrored?.includes(namespace) ? 0 : 1, namespace],
+  };
+}
+
+const localPackage = (name: string): UniError =>
+  new UniError('local_package', `skipped ${name}: this registry published it or owns its namespace, and a sync never overwrites or adds to those`, 409);
+
 /** Copies into a registry's own Db and BlobStore: a data folder, or the running mirror (--follow). */
 export function storeSink(target: SyncTarget): SyncSink {
   const copyBlob = async (opts: SyncOptions, art: ArtifactDocument): Promise<void> => {
@@ -123,7 +145,11 @@ export function storeSink(target: SyncTarget): SyncSink {
       ]);
     },
     async applyPackage(doc, etag, opts, run) {
+      const local = localSql(target, doc.name);
+      // Checked before any download, and again in the commit: a local publish may land meanwhile.
+      if ((await target.db.first<{ local: number }>(`SELECT ${local.sql} AS local`, local.params))?.local) throw localPackage(doc.name);
       await applyPackageDocument(target.db, doc, {
+        guard: guardStatement('local_package', local.sql, local.params),
         upstream: opts.upstream,
         at: target.clock.now().toISOString(),
         etag,
@@ -139,6 +165,8 @@ export function storeSink(target: SyncTarget): SyncSink {
           await inParallel(missing, missing.length, (art) => run.download(() => copyBlob(opts, art)));
           for (const art of missing) run.copied(art.size);
         },
+      }).catch((e: unknown) => {
+        throw brokenRule(e) === 'local_package' ? localPackage(doc.name) : e;
       });
     },
     async forget(name, origin) {
@@ -150,7 +178,7 @@ export function storeSink(target: SyncTarget): SyncSink {
 
 export async function syncFeed(sink: SyncSink, opts: SyncOptions): Promise<SyncReport> {
   const key = syncKey(opts.upstream.url, opts.namespaces, opts.arches);
-  const report: SyncReport = { changes: 0, packages: 0, blobs: 0, bytes: 0, position: await sink.readPosition(key) };
+  const report: SyncReport = { changes: 0, packages: 0, blobs: 0, bytes: 0, position: await sink.readPosition(key), skipped: [] };
   const run: SyncRun = {
     download: semaphore(opts.concurrency),
     copied(bytes) {
@@ -166,7 +194,13 @@ export async function syncFeed(sink: SyncSink, opts: SyncOptions): Promise<SyncR
     const answer = await opts.upstream.packageDocument(name);
     // Gone from the origin, or hidden from this sync's token: a copy that came from there goes too.
     if (answer.kind !== 'document') return sink.forget(name, opts.upstream.url);
-    await sink.applyPackage(answer.doc, answer.etag, opts, run);
+    try {
+      await sink.applyPackage(answer.doc, answer.etag, opts, run);
+    } catch (e) {
+      if (!(e instanceof UniError && e.code === 'local_package')) throw e;
+      report.skipped.push(e.message);
+      return;
+    }
     report.packages++;
     opts.onEvent?.({ kind: 'package', name });
   };

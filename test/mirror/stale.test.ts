@@ -140,6 +140,23 @@ describe('upstream token', () => {
     expect(secret.json()).toMatchObject({ name: 'acme/secret', private: true });
     // Private on the mirror too: its anonymous readers do not see it.
     expectError(await call(withToken.url, 'GET', '/v1/packages/acme/secret'), 404, /package acme\/secret not found/);
+    // ...and cannot tell it from a package the upstream does not have: same answer, no source header.
+    const hidden = await call(withToken.url, 'GET', '/v1/packages/acme/secret');
+    const missing = await call(withToken.url, 'GET', '/v1/packages/acme/nothing');
+    expect(missing.body.toString()).toBe(hidden.body.toString().replace('acme/secret', 'acme/nothing'));
+    for (const r of [hidden, missing]) {
+      expect(r.status).toBe(404);
+      expect(r.headers.get('x-uni-source')).toBeNull();
+    }
+    // A local token cannot name a mirrored namespace nobody owns here; an admin's token for it can read it.
+    const user = await call(withToken.url, 'POST', '/v1/tokens', { token: withToken.adminToken, body: { scopes: ['read'], owner: 'someone' } });
+    expectError(
+      await call(withToken.url, 'POST', '/v1/tokens', { token: user.json().token, body: { scopes: ['read'], namespace: 'acme' } }),
+      403,
+      /field "namespace": namespace "acme" is mirrored and has no owner/,
+    );
+    const reader = await call(withToken.url, 'POST', '/v1/tokens', { token: withToken.adminToken, body: { scopes: ['read'], namespace: 'acme' } });
+    expect((await call(withToken.url, 'GET', '/v1/packages/acme/secret', { token: reader.json().token })).status).toBe(200);
 
     expect((await call(origin.url, 'DELETE', `/v1/tokens/${id}`, { token: origin.adminToken })).status).toBe(200);
     expectError(await call(withToken.url, 'GET', '/v1/packages/acme/secret', { token: withToken.adminToken }), 404, /package acme\/secret not found/);

@@ -207,6 +207,50 @@ describe('uni mirror sync', { timeout: 180_000 }, () => {
     }
   });
 
+  it("leaves the target's own packages and namespaces alone, saying so, without --namespace", async () => {
+    const to = dataDir();
+    const local = await startServer([], to);
+    try {
+      const r = await call(local.url, 'PUT', '/v1/packages/acme/tool/1.0.0/x86_64?private=true', { token: local.adminToken, body: await smallPackage('tool', '1.0.0') });
+      expect(r.status, r.body.toString()).toBe(201);
+      await call(local.url, 'PUT', '/v1/packages/acme/mine/1.0.0/x86_64', { token: local.adminToken, body: await smallPackage('mine', '1.0.0') });
+    } finally {
+      await local.stop();
+    }
+    const run = await sync(['--to', to, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^uni mirror sync: skipped acme\/tool: this registry published it or owns its namespace/m);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ packages: 24, skipped: [expect.stringMatching(/^skipped acme\/tool: /)] });
+    expect(query(to, "SELECT version FROM versions WHERE package = 'acme/tool'")).toEqual([{ version: '1.0.0' }]);
+    expect(query(to, "SELECT private FROM packages WHERE name = 'acme/tool'")).toEqual([{ private: 1 }]);
+    expect(query(to, "SELECT package FROM mirror_packages WHERE package LIKE 'acme/%'")).toEqual([]);
+    expect(query(to, "SELECT count(*) AS n FROM packages WHERE namespace = 'library'")).toEqual([{ n: 24 }]);
+  });
+
+  it('keeps a namespace the sync filled without an owner for admins: no publish token takes it', async () => {
+    const to = dataDir();
+    const run = await sync(['--to', to, '--namespace', 'acme']);
+    expect(run.code, run.stderr).toBe(0);
+    const served = await startServer([], to);
+    try {
+      const made = await call(served.url, 'POST', '/v1/tokens', { token: served.adminToken, body: { scopes: ['publish'], owner: 'mallory' } });
+      const mallory = made.json().token as string;
+      for (const [name, version] of [['evil', '1.0.0'], ['tool', '2.0.1']] as const) {
+        const r = await call(served.url, 'PUT', `/v1/packages/acme/${name}/${version}/x86_64`, { token: mallory, body: await smallPackage(name, version) });
+        expect(r.status, r.body.toString()).toBe(403);
+        expect(r.json().error.message).toMatch(/namespace "acme" holds packages but has no owner: only admins publish there/);
+      }
+      const yank = await call(served.url, 'POST', '/v1/packages/acme/tool/2.0.0/yank', { token: mallory });
+      expect(yank.status, yank.body.toString()).toBe(403);
+      const admin = await call(served.url, 'PUT', '/v1/packages/acme/tool/2.0.1/x86_64', { token: served.adminToken, body: await smallPackage('tool', '2.0.1') });
+      expect(admin.status, admin.body.toString()).toBe(201);
+      expect(query(to, "SELECT * FROM namespaces WHERE name = 'acme'")).toEqual([]);
+    } finally {
+      await served.stop();
+    }
+  });
+
   it('refuses bad options naming them, and an unreachable origin, storing no position', async () => {
     const to = dataDir();
     const cases: Array<[string[], RegExp]> = [
