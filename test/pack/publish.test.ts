@@ -3,14 +3,15 @@
  * in ops's own layout publishes as it stands, the host seed publishes node, and the example
  * project turns into an image manifest that runs node on its script.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isEmptyDataDir, seedFromHost, semverOfDebianVersion, debianVersionOf } from '../../server/seed.js';
-import { ADMIN_TOKEN, removeHome, requireBuild, ROOT, startRegistry, tempHome, UNI, uni, type Registry } from '../e2e/harness.js';
+import { ADMIN_TOKEN, removeHome, requireBuild, ROOT, startRegistry, tempHome, uni, type Registry } from '../e2e/harness.js';
 import { cc } from '../elf/ldd.js';
+import { startServerProcess } from '../helpers/node-deployment.js';
 
 const W = mkdtempSync(path.join(tmpdir(), 'uni-pack-publish-'));
 let registry: Registry;
@@ -93,47 +94,20 @@ describe('publishing what from-binary and pack make', () => {
   });
 });
 
-/** `uni serve` as `npm start` runs it, until its first line says where it listens. */
-async function serve(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [UNI, 'serve', '--port', '0', ...args], { env: { ...process.env, UNI_ADMIN_TOKEN: ADMIN_TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`uni serve did not start: ${out}`)), 30_000);
-    const check = (): void => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout!.on('data', check);
-  });
-  return { child, url, output: () => out };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  await new Promise<void>((resolve) => {
-    child.once('close', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
 describe('uni serve and the seed', () => {
   it('publishes nothing without --seed-from-host, nor with it once the data folder is in use', async () => {
     const data = path.join(W, 'serve-data');
     expect(isEmptyDataDir(data)).toBe(true);
-    const plain = await serve(['--data', data]);
+    const plain = await startServerProcess(data, ADMIN_TOKEN);
     const list = (await (await fetch(`${plain.url}/v1/packages`)).json()) as { results: unknown[] };
     expect(list.results).toEqual([]);
-    await stop(plain.child);
+    await plain.stop();
     expect(isEmptyDataDir(data)).toBe(false);
 
-    const again = await serve(['--data', data, '--seed-from-host']);
+    const again = await startServerProcess(data, ADMIN_TOKEN, ['--seed-from-host']);
     await new Promise((r) => setTimeout(r, 500));
     const after = (await (await fetch(`${again.url}/v1/packages`)).json()) as { results: unknown[] };
-    await stop(again.child);
+    await again.stop();
     expect(after.results).toEqual([]);
     expect(again.output()).not.toContain('seeding');
   });
