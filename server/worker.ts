@@ -61,6 +61,36 @@ function prepare(env: Env): Prepared {
   return p;
 }
 
+/** Unread bodies up to this size are read before answering; larger ones are left unread. */
+const DRAIN_LIMIT = 1024 * 1024;
+
+/**
+ * workerd drops a keep-alive connection whose request body the Worker left unread, without
+ * sending `Connection: close`, so a client's next request on it fails with ECONNRESET. A
+ * refusal that comes before the body is read (401, 403, 409 on visibility) therefore reads
+ * what is left of a small body first, as Node's HTTP server does; a large one is not worth
+ * receiving only to throw away.
+ */
+async function drainUnread(request: Request): Promise<void> {
+  const body = request.body;
+  if (body === null || request.bodyUsed) return;
+  const reader = body.getReader();
+  let seen = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      seen += value.byteLength;
+      if (seen > DRAIN_LIMIT) {
+        await reader.cancel();
+        return;
+      }
+    }
+  } catch {
+    // The client went away: there is no connection left to keep.
+  }
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const p = prepare(env);
@@ -70,6 +100,8 @@ export default {
       prepared.delete(env);
       throw e;
     }
-    return p.app.fetch(request, env, ctx);
+    const response = await p.app.fetch(request, env, ctx);
+    await drainUnread(request);
+    return response;
   },
 } satisfies ExportedHandler<Env>;
