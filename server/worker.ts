@@ -61,31 +61,22 @@ function prepare(env: Env): Prepared {
   return p;
 }
 
-/** Unread bodies up to this size are read before answering; larger ones are left unread. */
+/** Unread bodies that declare at most this length are read before answering. */
 const DRAIN_LIMIT = 1024 * 1024;
 
 /**
  * workerd drops a keep-alive connection whose request body the Worker left unread, without
  * sending `Connection: close`, so a client's next request on it fails with ECONNRESET. A
  * refusal that comes before the body is read (401, 403, 409 on visibility) therefore reads
- * what is left of a small body first, as Node's HTTP server does; a large one is not worth
- * receiving only to throw away.
+ * the rest of a small body first, as Node's HTTP server does. A body that is large, or of no
+ * declared length, is left unread: receiving it only to throw it away costs more than a new
+ * connection, and a client that sends less than it declared would keep us waiting.
  */
 async function drainUnread(request: Request): Promise<void> {
-  const body = request.body;
-  if (body === null || request.bodyUsed) return;
-  const reader = body.getReader();
-  let seen = 0;
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (request.body === null || request.bodyUsed || !(declared <= DRAIN_LIMIT)) return;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      seen += value.byteLength;
-      if (seen > DRAIN_LIMIT) {
-        await reader.cancel();
-        return;
-      }
-    }
+    await request.body.pipeTo(new WritableStream());
   } catch {
     // The client went away: there is no connection left to keep.
   }
