@@ -25,6 +25,7 @@ export interface Env {
 interface Prepared {
   app: ReturnType<typeof createApp>;
   ready: Promise<void>;
+  maxBodyBytes: number;
 }
 
 const prepared = new WeakMap<Env, Prepared>();
@@ -55,26 +56,24 @@ function prepare(env: Env): Prepared {
       config: configOf(env),
     };
     const token = env.UNI_ADMIN_TOKEN;
-    p = { app: createApp(deps), ready: token ? registerAdmin(deps, token) : Promise.resolve() };
+    p = { app: createApp(deps), ready: token ? registerAdmin(deps, token) : Promise.resolve(), maxBodyBytes: deps.config.maxBodyBytes };
     prepared.set(env, p);
   }
   return p;
 }
 
-/** Unread bodies that declare at most this length are read before answering. */
-const DRAIN_LIMIT = 1024 * 1024;
-
 /**
  * workerd drops a keep-alive connection whose request body the Worker left unread, without
- * sending `Connection: close`, so a client's next request on it fails with ECONNRESET. A
- * refusal that comes before the body is read (401, 403, 409 on visibility) therefore reads
- * the rest of a small body first, as Node's HTTP server does. A body that is large, or of no
- * declared length, is left unread: receiving it only to throw it away costs more than a new
- * connection, and a client that sends less than it declared would keep us waiting.
+ * sending `Connection: close`, so the client's next request on it fails with ECONNRESET. A
+ * refusal that comes before the body is read (401, 403, 409 on visibility, a bad path)
+ * therefore reads the rest of the body first, as Node's HTTP server does, when it declares a
+ * length the registry would have accepted. A larger body, refused with 413 from its
+ * Content-Length, or one of no declared length, is left unread: a client that declares more
+ * than it sends would otherwise keep the answer waiting.
  */
-async function drainUnread(request: Request): Promise<void> {
+async function drainUnread(request: Request, maxBodyBytes: number): Promise<void> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (request.body === null || request.bodyUsed || !(declared <= DRAIN_LIMIT)) return;
+  if (request.body === null || request.bodyUsed || !(declared <= maxBodyBytes)) return;
   try {
     await request.body.pipeTo(new WritableStream());
   } catch {
@@ -92,7 +91,7 @@ export default {
       throw e;
     }
     const response = await p.app.fetch(request, env, ctx);
-    await drainUnread(request);
+    await drainUnread(request, p.maxBodyBytes);
     return response;
   },
 } satisfies ExportedHandler<Env>;

@@ -2,10 +2,11 @@
  * One test per kind of bad publish: each asserts the status, the words of the message (which
  * name the entry or field at fault) and that the registry stored nothing of it.
  */
+import { Agent } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildTar, gzipTar, packageEntries, programForOtherArch, type TarEntry } from '../helpers/archive.js';
-import { call, expectError, putDeclaringLength } from '../helpers/http.js';
+import { call, expectError, putDeclaringLength, sendOn } from '../helpers/http.js';
 import { makeToken } from './suite-auth.js';
 import type { DeploymentRef } from './suite.js';
 
@@ -121,5 +122,30 @@ export function defineBadInputTests(dep: DeploymentRef): void {
       expect(await dep().snapshot()).toEqual(beforeReader);
       expect(before).not.toEqual(beforeReader);
     });
+
+    // workerd closes a connection whose body the app left unread, and a client that sends its
+    // next request on it at that moment gets ECONNRESET: a refusal must keep it usable.
+    const refusals: { what: string; status: number; path: string; admin: boolean; archive: () => Promise<Buffer> }[] = [
+      { what: 'before reading it (no token)', status: 401, path: PATH, admin: false, archive: () => withEntries([]) },
+      { what: 'before reading it (a bad architecture)', status: 400, path: '/v1/packages/library/bad/1.0.0/sparc', admin: true, archive: () => withEntries([]) },
+      { what: 'after reading part of it (a gzip bomb)', status: 413, path: PATH, admin: true, archive: cases.find((c) => c.what === 'a gzip bomb')!.archive },
+    ];
+    for (const r of refusals) {
+      it(`keeps the connection after refusing a publish ${r.what}`, async () => {
+        const body = await r.archive();
+        const headers: Record<string, string> = r.admin ? { authorization: `Bearer ${dep().adminToken}` } : {};
+        const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+        try {
+          for (let i = 0; i < 3; i++) {
+            expect((await sendOn(agent, dep().baseUrl, 'PUT', r.path, headers, body)).status).toBe(r.status);
+            // Time for a close from the server to arrive, so that it shows as a new socket.
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            expect(await sendOn(agent, dep().baseUrl, 'GET', '/healthz')).toEqual({ status: 200, reusedSocket: true });
+          }
+        } finally {
+          agent.destroy();
+        }
+      });
+    }
   });
 }

@@ -1,5 +1,5 @@
 /** A small HTTP client for tests: JSON in and out, bearer tokens, error-shape checks. */
-import { request } from 'node:http';
+import { type Agent, request } from 'node:http';
 import { expect } from 'vitest';
 import { validateWith } from '../../schemas/validate.js';
 import errorSchema from '../../schemas/error.schema.json' with { type: 'json' };
@@ -66,5 +66,25 @@ export function putDeclaringLength(baseUrl: string, path: string, token: string,
     });
     req.on('error', reject);
     req.write(sent);
+  });
+}
+
+/** One request on a given node:http agent, telling whether it went out on a kept-alive socket. */
+export function sendOn(
+  agent: Agent,
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: Buffer,
+): Promise<{ status: number; reusedSocket: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = request(baseUrl + path, { method, agent, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) } });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, reusedSocket: req.reusedSocket }));
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 }
