@@ -1,6 +1,6 @@
 import type { ImageManifest } from './merge.js';
 import { sortedNames } from './nanos.js';
-import type { DirNode, FileNode, ImageNode } from './tree.js';
+import { octalMode, type DirNode, type FileNode, type ImageNode } from './tree.js';
 
 export const IMAGE_MANIFEST_FORMAT = 'unipkg.image-manifest/1';
 
@@ -13,7 +13,7 @@ function fileJson(node: FileNode): JsonNode {
   return {
     type: 'file',
     host: node.host,
-    mode: `0${(node.mode & 0o7777).toString(8).padStart(3, '0')}`,
+    mode: octalMode(node.mode),
     size: node.size,
     sha256: node.sha256,
     from: node.origin.label,

@@ -50,8 +50,18 @@ function sameContent(a: ImageNode, b: ImageNode): boolean {
   return false;
 }
 
+/** `0755`: how modes are written in messages and in the JSON manifest. */
+export function octalMode(mode: number): string {
+  return `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
+}
+
 function conflict(path: string, had: ImageNode, now: ImageNode): never {
-  const differ = had.kind === now.kind ? 'with different contents' : `as ${kindName(had)} and as ${kindName(now)}`;
+  const differ =
+    had.kind !== now.kind
+      ? `as ${kindName(had)} and as ${kindName(now)}`
+      : had.kind === 'file' && now.kind === 'file' && had.sha256 === now.sha256
+        ? `with the same bytes but different modes (${octalMode(had.mode)} and ${octalMode(now.mode)}), and a mode decides what may run`
+        : 'with different contents';
   throw new UniError(
     'merge_conflict',
     `${path} is provided by ${had.origin.label} and by ${now.origin.label} ${differ}; remove it from one of them, or place your own copy with Files or MapDirs`,

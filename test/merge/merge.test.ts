@@ -68,6 +68,15 @@ describe('laying packages', () => {
     );
   });
 
+  it('refuses the same bytes with different modes, saying that only the modes differ', async () => {
+    const cache = tempDir();
+    const a = makePackage(cache, { name: 'a', manifest: { Program: '/bin/a' }, files: { 'sysroot/bin/a': 'a', 'sysroot/bin/tool': { exec: 'same' } } });
+    const b = makePackage(cache, { name: 'b', files: { 'sysroot/bin/tool': 'same' } });
+    await expect(build({ Dependencies: { a: '1', b: '1' } }, [a, b])).rejects.toThrow(
+      '/bin/tool is provided by library/a@1.0.0 and by library/b@1.0.0 with the same bytes but different modes (0755 and 0644)',
+    );
+  });
+
   it('refuses a folder in one package where another has a link', async () => {
     const cache = tempDir();
     const a = makePackage(cache, { name: 'a', manifest: { Program: '/usr/lib/a' }, files: { 'sysroot/usr/lib/a': 'a', 'sysroot/lib': { link: 'usr/lib' } } });
