@@ -1,10 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { isUniError } from '../../schemas/errors.js';
 import { registerCommands } from './commands/index.js';
-
-/** Exit codes: 0 ok, 1 failure, 2 usage. */
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+import { EXIT_USAGE, exitCodeOf, messageOf } from './errors.js';
 
 function buildProgram(): Command {
   const program = new Command('uni')
@@ -30,17 +26,10 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode === 0 ? 0 : EXIT_USAGE;
       return;
     }
-    const debug = argv.includes('--debug');
-    if (isUniError(e)) {
-      process.stderr.write(`uni: ${e.message}\n`);
-      if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
-      process.exitCode = e.code === 'usage' ? EXIT_USAGE : EXIT_FAILURE;
-      return;
-    }
-    const err = e as Error;
-    process.stderr.write(`uni: ${err?.message ?? String(e)}\n`);
-    if (debug && err?.stack) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = EXIT_FAILURE;
+    process.stderr.write(`uni: ${messageOf(e)}\n`);
+    const stack = (e as Error | undefined)?.stack;
+    if (argv.includes('--debug') && stack) process.stderr.write(`${stack}\n`);
+    process.exitCode = exitCodeOf(e);
   }
 }
 

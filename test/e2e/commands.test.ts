@@ -29,6 +29,9 @@ describe('accounts and tokens', () => {
 
     const who = await uni(['whoami', '--json'], env);
     expect(JSON.parse(who.stdout).scopes).toEqual(['admin']);
+    const again = await uni(['login', '--json'], env, `${ADMIN_TOKEN}\n`);
+    expect(again.stderr).toBe('');
+    expect(JSON.parse(again.stdout)).toEqual(JSON.parse(who.stdout));
 
     const made = await uni(['token', 'create', '--scope', 'read', 'publish', '--namespace', 'acme', '--expires', '30', '--json'], env);
     expect(made.stderr).toBe('');
@@ -117,6 +120,7 @@ describe('publish, inspect, yank', () => {
     const list = JSON.parse((await uni(['pkg', 'list', '--json'], env)).stdout);
     expect(list.map((p: { name: string; version: string }) => `${p.name}@${p.version}`)).toEqual(['library/inspectme@1.0.0']);
     expect((await uni(['cache', 'path'], env)).stdout).toBe(`${h}\n`);
+    expect(JSON.parse((await uni(['cache', 'path', '--json'], env)).stdout)).toEqual({ path: h });
     const missing = await uni(['pkg', 'info', 'inspectme@^3'], env);
     expect(missing.stderr).toBe('uni: library/inspectme has no version matching ^3 (published: 1.1.0, 1.0.0)\n');
   });

@@ -78,8 +78,28 @@ describe('uni pkg get', () => {
     expect(x86.stdout).toBe('');
     expect(x86.stderr).toBe('uni: library/armonly has no version built for x86_64; there are versions for aarch64 (choose one with --arch)\n');
     const bad = await uni(['pkg', 'get', 'redis', '--arch', 'sparc'], { home: h, registry: reg.url });
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('unknown architecture "sparc"');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('uni: unknown architecture "sparc": use x86_64 (amd64) or aarch64 (arm64)\n');
+  });
+
+  it('exits 2 (usage), naming the value, when an argument or option does not parse', async () => {
+    const env = { home: home(), registry: reg.url };
+    const before = reg.requests.length;
+    const cases: Array<[string[], string]> = [
+      [['pkg', 'get', 'Bad Name!!'], 'invalid package name "Bad Name!!"'],
+      [['pkg', 'versions', 'Bad!!'], 'invalid package name "Bad!!"'],
+      [['pkg', 'info', 'tool@not-a-range'], 'invalid version range "not-a-range"'],
+      [['pkg', 'search', 'x', '--arch', 'sparc'], 'unknown architecture "sparc"'],
+      [['pkg', 'contents', 'redis', '--arch', 'sparc'], 'unknown architecture "sparc"'],
+    ];
+    for (const [args, message] of cases) {
+      const run = await uni(args, env);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stdout, args.join(' ')).toBe('');
+      expect(run.stderr, args.join(' ')).toMatch(/^uni: [^\n]+\n$/);
+      expect(run.stderr, args.join(' ')).toContain(message);
+    }
+    expect(reg.requests.slice(before)).toEqual([]);
   });
 
   it('explains a range nothing satisfies and a package that does not exist, without a stack', async () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -103,5 +103,26 @@ describe('uni lock --index', () => {
     const dir = project({ Dependencies: { redis: '*' } });
     expect((await uni(['lock', '--index', 'index.json', '--arch', 'mips'], dir)).code).toBe(2);
     expect((await uni(['lock', '--bogus'], dir)).code).toBe(2);
+  });
+
+  it('with --json reports every failure as a JSON document on stdout, usage errors with exit 2', async () => {
+    const dir = project({ Dependencies: { redis: '*' } });
+    const arch = await uni(['lock', '--index', 'index.json', '--arch', 'mips', '--json'], dir);
+    expect(arch.code).toBe(2);
+    expect(arch.stderr).toBe('');
+    expect(JSON.parse(arch.stdout)).toEqual({ ok: false, error: 'unknown architecture "mips": use x86_64 (amd64) or aarch64 (arm64)' });
+    // Commander refuses these before the command runs; --json after the unknown option counts too.
+    for (const args of [['--json', '--bogus'], ['--bogus', '--json'], ['--json', '--arch']]) {
+      const r = await uni(['lock', ...args], dir);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toBe('');
+      expect(JSON.parse(r.stdout).ok, args.join(' ')).toBe(false);
+    }
+    expect(JSON.parse((await uni(['lock', '--json', '--bogus'], dir)).stdout).error).toBe("unknown option '--bogus'");
+    // Not a UniError: the rename of the new lockfile onto a folder fails in node:fs.
+    mkdirSync(join(dir, 'uni.lock', 'inside'), { recursive: true });
+    const unexpected = await uni(['lock', '--index', 'index.json', '--arch', 'x86_64', '--json'], dir);
+    expect(unexpected.code).toBe(1);
+    expect(JSON.parse(unexpected.stdout)).toEqual({ ok: false, error: expect.stringContaining('EISDIR') });
   });
 });

@@ -27,7 +27,8 @@ export function registerAuthCommands(program: Command): void {
     .description('store a registry token in ~/.uni/config.json (read from stdin when --token is not given)')
     .option('--registry <url>', 'the registry to log in to; it also becomes the default one')
     .option('--token <token>', 'the token; prefer stdin, which keeps it out of the shell history')
-    .action(async (opts: { registry?: string; token?: string }) => {
+    .option('--json', 'print who the registry takes the token for as JSON, as uni whoami --json does')
+    .action(async (opts: { registry?: string; token?: string; json?: boolean }) => {
       const { loadConfig, readConfigFile, saveToken } = await import('../../config.js');
       const { writeFileAtomic } = await import('../../cache/atomic.js');
       const { RegistryClient } = await import('../../registry/client.js');
@@ -42,6 +43,7 @@ export function registerAuthCommands(program: Command): void {
         const file = readConfigFile(config.configPath);
         writeFileAtomic(config.configPath, `${JSON.stringify({ ...file, registry: config.registry }, null, 2)}\n`, 0o600);
       }
+      if (opts.json) return printJson(who);
       printLines([`logged in to ${config.registry} (${describeWho(who)})`]);
     });
 

@@ -51,8 +51,11 @@ export function registerCacheCommands(program: Command): void {
   cache
     .command('path')
     .description('print the cache folder (UNI_HOME)')
-    .action(async () => {
+    .option('--json', 'print {"path": ...}')
+    .action(async (opts: { json?: boolean }) => {
       const { loadConfig } = await import('../../config.js');
-      printLines([loadConfig(process.env).home]);
+      const path = loadConfig(process.env).home;
+      if (opts.json) return printJson({ path });
+      printLines([path]);
     });
 }

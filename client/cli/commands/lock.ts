@@ -1,9 +1,7 @@
 import { dirname, relative, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
-import { isUniError, UniError } from '../../../schemas/errors.js';
-import { parseArch, type Arch } from '../../../schemas/names.js';
-import { hostArch } from '../../arch.js';
 import type { PackageSource } from '../../types.js';
+import { archOption, exitCodeOf, messageOf } from '../errors.js';
 import { printJson, printLines, table, warn } from './output.js';
 
 interface LockCommandOptions {
@@ -13,15 +11,6 @@ interface LockCommandOptions {
   json?: boolean;
   offline?: boolean;
   registry?: string;
-}
-
-function archOf(input: string | undefined): Arch {
-  if (input === undefined) return hostArch();
-  try {
-    return parseArch(input);
-  } catch (e) {
-    throw new UniError('usage', (e as Error).message);
-  }
 }
 
 /** With --index the snapshot is the registry; the lockfile names it relative to itself so that it moves with the project. */
@@ -36,33 +25,48 @@ async function sourceFor(opts: LockCommandOptions, configPath: string): Promise<
   return { source: session.source, registry: session.config.registry };
 }
 
+async function runLock(opts: LockCommandOptions): Promise<void> {
+  const arch = archOption(opts.arch);
+  const configPath = resolvePath(opts.config);
+  const { source, registry } = await sourceFor(opts, configPath);
+  const { lockProject } = await import('../../lock.js');
+  const { path, solution } = await lockProject({ configPath, arch, source, registry, warn });
+  if (opts.json) printJson({ ok: true, packages: solution });
+  else {
+    printLines(table(Object.entries(solution)));
+    warn(`wrote ${relative(process.cwd(), path) || path}`);
+  }
+}
+
 export function registerLockCommand(program: Command): void {
-  program
+  const command = program
     .command('lock')
     .description("resolve config.json's Dependencies for one architecture and write uni.lock beside it")
     .option('-c, --config <file>', "the project's config.json", 'config.json')
     .option('--arch <arch>', 'x86_64 (amd64) or aarch64 (arm64); default: this machine')
     .option('--index <file>', 'resolve against an index snapshot instead of a registry (docs/resolver.md)')
-    .option('--json', 'print {"ok": true, "packages": {...}} or {"ok": false, "error": "..."}')
+    .option('--json', 'print {"ok": true, "packages": {...}}, or {"ok": false, "error": "..."} on any failure')
     .option('--offline', 'use the cache only; fail if something is missing')
     .option('--registry <url>', 'registry to use instead of the configured one')
     .addHelpText('after', '\nA failure explains why no versions fit and writes nothing. Exit codes: 0 ok, 1 failure, 2 usage.')
     .action(async (opts: LockCommandOptions) => {
-      const arch = archOf(opts.arch);
-      const configPath = resolvePath(opts.config);
       try {
-        const { source, registry } = await sourceFor(opts, configPath);
-        const { lockProject } = await import('../../lock.js');
-        const { path, solution } = await lockProject({ configPath, arch, source, registry, warn });
-        if (opts.json) printJson({ ok: true, packages: solution });
-        else {
-          printLines(table(Object.entries(solution)));
-          warn(`wrote ${relative(process.cwd(), path) || path}`);
-        }
+        await runLock(opts);
       } catch (e) {
-        if (!opts.json || !isUniError(e)) throw e;
-        printJson({ ok: false, error: e.message });
-        process.exitCode = e.code === 'usage' ? 2 : 1;
+        // With --json every failure, a usage error or an unexpected one, is a document on stdout,
+        // so that a program reading it never has to parse stderr.
+        if (!opts.json) throw e;
+        printJson({ ok: false, error: messageOf(e) });
+        process.exitCode = exitCodeOf(e);
       }
     });
+  // Commander's own errors (an unknown option, a missing value) happen before the action runs;
+  // main.ts still makes them exit 2. An unknown option stops the parsing, so --json after it is
+  // only in args.
+  command.configureOutput({
+    outputError: (str, write) => {
+      if (command.opts().json || command.args.includes('--json')) printJson({ ok: false, error: str.replace(/^error: /, '').trim() });
+      else write(str);
+    },
+  });
 }

@@ -1,10 +1,10 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { UniError } from '../../../schemas/errors.js';
-import { parseArch, parseSpec } from '../../../schemas/names.js';
-import { hostArch } from '../../arch.js';
+import { parseSpec, type PackageSpec } from '../../../schemas/names.js';
 import type { Lockfile } from '../../lockfile.js';
 import type { ProjectConfig } from '../../merge/config.js';
+import { archOption, userArg } from '../errors.js';
 import { warn } from './output.js';
 
 interface ManifestOptions {
@@ -30,10 +30,10 @@ function parseFormat(input: string): Format {
  * `-p node@^20` adds a dependency without editing config.json, as `ops pkg load node -c
  * config.json` does, so that an ops config without Dependencies works as it stands.
  */
-function withPackages(config: ProjectConfig, specs: readonly string[]): ProjectConfig {
+function withPackages(config: ProjectConfig, specs: readonly PackageSpec[]): ProjectConfig {
   if (specs.length === 0) return config;
   const dependencies = { ...(config.Dependencies ?? {}) };
-  for (const spec of specs.map(parseSpec)) {
+  for (const spec of specs) {
     const had = dependencies[spec.name.full];
     if (had !== undefined && had !== spec.range) {
       throw new UniError('usage', `-p ${spec.name.full}@${spec.range}: config.json already asks for ${spec.name.full} ${had}`);
@@ -68,10 +68,11 @@ export function registerManifestCommand(program: Command): void {
     .addHelpText('after', '\nThe merge rules are in docs/merge.md. Exit codes: 0 ok, 1 failure, 2 usage.')
     .action(async (opts: ManifestOptions) => {
       const format = parseFormat(opts.format);
-      const arch = opts.arch ? parseArch(opts.arch) : hostArch();
+      const arch = archOption(opts.arch);
+      const packages = (opts.package ?? []).map((s) => userArg(parseSpec, s));
       const configPath = resolvePath(opts.config);
       const { readProjectConfig } = await import('../../merge/config.js');
-      const config = withPackages(readProjectConfig(configPath), opts.package ?? []);
+      const config = withPackages(readProjectConfig(configPath), packages);
       const { commandSession } = await import('./session.js');
       const session = commandSession(opts);
       const { lockForConfig } = await import('../../lock.js');

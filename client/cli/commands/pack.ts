@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { checkNamePart, normalizeVersion } from '../../../schemas/names.js';
+import { userArg } from '../errors.js';
 import { printJson, printLines, warn } from './output.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -21,8 +23,9 @@ export function registerPackCommands(pkg: Command): void {
       const { fromBinary } = await import('../../pack/from-binary.js');
       const res = fromBinary({
         program: elf,
-        version: opts.version,
-        name: opts.name,
+        // A missing or blank --version is left to fromBinary, which says that it is required.
+        version: opts.version?.trim() ? userArg(normalizeVersion, opts.version) : opts.version,
+        name: userArg((n) => checkNamePart(n, 'name'), opts.name),
         add: opts.add,
         out: opts.out,
         root: opts.root,

@@ -6,6 +6,7 @@ import { UniError } from '../../../schemas/errors.js';
 import { checkNamePart, normalizeVersion, parseArch, parseSpec, type Arch } from '../../../schemas/names.js';
 import { hostArch } from '../../arch.js';
 import type { Session } from '../../registry/session.js';
+import { userArg } from '../errors.js';
 import { printJson, printLines } from './output.js';
 
 interface PublishOptions {
@@ -30,7 +31,7 @@ async function archiveOf(path: string, work: () => string): Promise<string> {
 }
 
 /** The archive is read through once before upload: a bad one is refused here, naming the entry, at no network cost. */
-async function describeArchive(path: string, archOverride?: string): Promise<{ name: string; version: string; arch: Arch; size: number }> {
+async function describeArchive(path: string, archOverride?: Arch): Promise<{ name: string; version: string; arch: Arch; size: number }> {
   const st = statSync(path);
   const { readArchive } = await import('../../../schemas/archive/read.js');
   const contents = await readArchive(createReadStream(path, { highWaterMark: 1 << 20 }));
@@ -38,7 +39,7 @@ async function describeArchive(path: string, archOverride?: string): Promise<{ n
   const name = m.Name ?? contents.topFolder.replace(/_[^_]*$/, '');
   checkNamePart(name, 'name');
   const version = normalizeVersion(m.Version);
-  const arch = archOverride ? parseArch(archOverride) : m.Arch ? parseArch(m.Arch) : hostArch();
+  const arch = archOverride ?? (m.Arch ? parseArch(m.Arch) : hostArch());
   return { name, version, arch, size: st.size };
 }
 
@@ -54,13 +55,14 @@ export function registerPkgPublishCommands(pkg: Command): void {
     .option('--registry <url>', 'registry to use instead of the configured one')
     .option('--json', 'print the registry\'s answer as JSON')
     .action(async (input: string, opts: PublishOptions) => {
+      const ns = userArg((n) => checkNamePart(n, 'namespace'), opts.namespace);
+      const arch = userArg(parseArch, opts.arch);
       const { commandSession } = await import('./session.js');
       const s = commandSession(opts, 'publishing');
-      const ns = checkNamePart(opts.namespace, 'namespace');
       let work: string | null = null;
       try {
         const path = await archiveOf(input, () => (work = mkdtempSync(join(tmpdir(), 'uni-publish-'))));
-        await upload(s, ns, path, opts);
+        await upload(s, ns, path, arch, opts);
       } finally {
         if (work) rmSync(work, { recursive: true, force: true });
       }
@@ -94,8 +96,8 @@ export function registerPkgPublishCommands(pkg: Command): void {
     });
 }
 
-async function upload(s: Session, ns: string, path: string, opts: PublishOptions): Promise<void> {
-  const a = await describeArchive(path, opts.arch);
+async function upload(s: Session, ns: string, path: string, arch: Arch | undefined, opts: PublishOptions): Promise<void> {
+  const a = await describeArchive(path, arch);
   const full = `${ns}/${a.name}`;
   const res = await s.client.publish(full, a.version, a.arch, path, a.size, opts.private ?? false);
   if (opts.json) return printJson({ name: full, version: a.version, arch: a.arch, created: res.status === 201, ...res.body });
@@ -108,7 +110,7 @@ async function upload(s: Session, ns: string, path: string, opts: PublishOptions
 }
 
 function exactVersion(text: string): { full: string; version: string } {
-  const spec = parseSpec(text);
+  const spec = userArg(parseSpec, text);
   let version: string;
   try {
     version = normalizeVersion(spec.range);

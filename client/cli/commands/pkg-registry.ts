@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import semver from 'semver';
 import { UniError } from '../../../schemas/errors.js';
-import { canonicalName, parseArch, parseSpec, type Arch, type PackageSpec } from '../../../schemas/names.js';
-import { hostArch } from '../../arch.js';
+import { canonicalName, parseArch, parseSpec, type PackageSpec } from '../../../schemas/names.js';
 import type { PackageDocument } from '../../registry/client.js';
 import type { Session } from '../../registry/session.js';
+import { archOption, userArg } from '../errors.js';
 import { printJson, printLines, table } from './output.js';
 
 interface ReadOptions {
@@ -46,7 +46,7 @@ export function registerPkgRegistryCommands(pkg: Command): void {
     .argument('<spec>', 'redis, redis@^7, eyberg/node:20.5.0 ...')
     .option('--offline', 'answer from the cache only')
     .action(async (specText: string, opts: ReadOptions) => {
-      const spec = parseSpec(specText);
+      const spec = userArg(parseSpec, specText);
       const s = await session(opts);
       const doc = await s.source.document(spec.name.full);
       const version = pickVersion(doc, spec);
@@ -77,8 +77,9 @@ export function registerPkgRegistryCommands(pkg: Command): void {
     .argument('<name>', 'redis or namespace/name')
     .option('--offline', 'answer from the cache only')
     .action(async (name: string, opts: ReadOptions) => {
+      const full = userArg(canonicalName, name);
       const s = await session(opts);
-      const doc = await s.source.document(canonicalName(name));
+      const doc = await s.source.document(full);
       const rows = Object.entries(doc.versions)
         .sort(([a], [b]) => semver.rcompare(a, b))
         .map(([version, v]) => ({ version, yanked: v.yanked, arches: Object.keys(v.artifacts), publishedAt: v.publishedAt }));
@@ -93,8 +94,9 @@ export function registerPkgRegistryCommands(pkg: Command): void {
     .action(async (text: string, opts: ReadOptions & { limit: string }) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UniError('usage', `--limit must be a positive whole number, not "${opts.limit}"`);
+      const arch = userArg(parseArch, opts.arch);
       const s = await session(opts);
-      const page = await s.client.search(text, opts.arch ? parseArch(opts.arch) : undefined, limit);
+      const page = await s.client.search(text, arch, limit);
       if (opts.json) return printJson(page.results);
       printLines(
         table(
@@ -111,9 +113,9 @@ export function registerPkgRegistryCommands(pkg: Command): void {
     .argument('<spec>', 'redis, redis@^7, eyberg/node:20.5.0 ...')
     .option('--arch <arch>', 'x86_64 (amd64) or aarch64 (arm64); default: this machine')
     .action(async (specText: string, opts: ReadOptions) => {
-      const spec = parseSpec(specText);
+      const spec = userArg(parseSpec, specText);
+      const arch = archOption(opts.arch);
       const s = await session(opts);
-      const arch: Arch = opts.arch ? parseArch(opts.arch) : hostArch();
       const doc = await s.source.document(spec.name.full);
       const version = pickVersion(doc, spec);
       if (!doc.versions[version]!.artifacts[arch]) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { parseArch, parseSpec } from '../../../schemas/names.js';
-import { hostArch } from '../../arch.js';
+import { parseSpec } from '../../../schemas/names.js';
+import { archOption, userArg } from '../errors.js';
 import { printJson, printLines, table } from './output.js';
 
 interface GetOptions {
@@ -22,8 +22,8 @@ export function registerPkgCommands(pkg: Command): void {
     .option('--json', 'print name, version, arch, digest and path of each package as JSON')
     .addHelpText('after', '\nPrints where each package\'s extracted tree is. Exit codes: 0 ok, 1 failure, 2 usage.')
     .action(async (specs: string[], opts: GetOptions) => {
-      const parsed = specs.map(parseSpec);
-      const arch = opts.arch ? parseArch(opts.arch) : hostArch();
+      const parsed = specs.map((s) => userArg(parseSpec, s));
+      const arch = archOption(opts.arch);
       const { commandSession } = await import('./session.js');
       const { getPackages } = await import('../../install/get.js');
       const { createProgress } = await import('../../progress.js');

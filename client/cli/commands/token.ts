@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UniError } from '../../../schemas/errors.js';
 import { checkNamePart } from '../../../schemas/names.js';
+import { userArg } from '../errors.js';
 import { printJson, printLines, warn } from './output.js';
 
 const SCOPES = ['read', 'publish', 'admin'];
@@ -30,11 +31,12 @@ export function registerTokenCommands(program: Command): void {
           throw new UniError('usage', `--expires must be a whole number of days, such as 30, not "${opts.expires}"`);
         }
       }
+      const namespace = userArg((ns) => checkNamePart(ns, 'namespace'), opts.namespace);
       const { commandSession } = await import('./session.js');
       const s = commandSession(opts, 'creating a token');
       const created = await s.client.createToken({
         scopes,
-        ...(opts.namespace ? { namespace: checkNamePart(opts.namespace, 'namespace') } : {}),
+        ...(namespace !== undefined ? { namespace } : {}),
         ...(expiresInDays !== undefined ? { expiresInDays } : {}),
         ...(opts.name ? { name: opts.name } : {}),
       });
