@@ -2,19 +2,46 @@
  * The system's own loader as the oracle: `ldd` prints what ld.so maps for a program. Also a
  * small compiler wrapper, so that tests build real programs and libraries with gcc.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 /** `name => /path` lines and the interpreter's path, paths normalized, linux-vdso left out. */
 export function lddSet(program: string, env: NodeJS.ProcessEnv = process.env): Set<string> {
   const out = spawnSync('ldd', [program], { encoding: 'utf8', env });
   if (out.status !== 0) throw new Error(`ldd ${program} failed: ${out.stderr}${out.stdout}`);
-  const lines = out.stdout
+  return parseLdd(out.stdout);
+}
+
+/** lddSet without blocking, so that many programs are compared with both cores busy. */
+export async function lddSetAsync(program: string): Promise<Set<string>> {
+  const { stdout } = await run('ldd', [program], { encoding: 'utf8' });
+  return parseLdd(stdout);
+}
+
+function parseLdd(stdout: string): Set<string> {
+  const lines = stdout
     .split('\n')
     .map((l) => l.trim().replace(/ \(0x[0-9a-f]+\)$/, ''))
     .filter((l) => l !== '' && !l.startsWith('linux-vdso'));
   return new Set(lines.map((l) => l.replace(/=> (\S+)/, (_m, p: string) => `=> ${path.posix.normalize(p)}`)));
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 export function isElf(file: string): boolean {
@@ -29,11 +56,11 @@ export function isElf(file: string): boolean {
 }
 
 /**
- * About `count` dynamically linked programs spread over the folders' sorted ELF files,
- * resolved. binutils' readelf tells which have an interpreter, so that the sample does not
- * depend on the reader under test.
+ * About `count` dynamically linked programs spread evenly over the folders' sorted ELF files,
+ * resolved and without repeats. binutils' readelf tells which have an interpreter, so that
+ * the choice does not depend on the reader under test.
  */
-export function sampleDynamicExecutables(dirs: string[], count: number): string[] {
+export async function dynamicExecutables(dirs: string[], count: number): Promise<string[]> {
   const elves = new Set<string>();
   for (const dir of dirs) {
     for (const name of readdirSync(dir).sort()) {
@@ -46,11 +73,10 @@ export function sampleDynamicExecutables(dirs: string[], count: number): string[
     }
   }
   const all = [...elves];
-  const step = Math.max(1, Math.floor(all.length / (count * 1.5)));
-  return all
-    .filter((_p, i) => i % step === 0)
-    .filter((p) => execFileSync('readelf', ['-lW', p], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('INTERP'))
-    .slice(0, count);
+  const step = Math.max(1, Math.floor(all.length / (count * 1.1)));
+  const spread = all.filter((_p, i) => i % step === 0);
+  const interp = await mapLimit(spread, 4, async (p) => (await run('readelf', ['-lW', p], { encoding: 'utf8' })).stdout.includes('INTERP'));
+  return spread.filter((_p, i) => interp[i]).slice(0, count);
 }
 
 /** Compiles C source with gcc; `flags` are passed as they are (-shared, -Wl,-rpath,...). */
