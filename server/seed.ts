@@ -82,13 +82,23 @@ function runUni(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve();
-      else reject(new UniError('seed_failed', `seeding failed at "uni ${args.join(' ')}": ${output.trim()}`));
+      else reject(new UniError('seed_failed', `"uni ${args.join(' ')}" failed: ${output.trim()}`));
     });
   });
 }
 
-/** Makes and publishes each package of `plan`; returns the names published. */
-export async function seedFromHost(opts: { url: string; token: string; log: (line: string) => void; plan?: SeedPackage[] }): Promise<string[]> {
+/**
+ * Makes and publishes each package of `plan` on its own: one that fails (a python whose
+ * standard library cannot be read, say) is passed to `warn` and the others still go in.
+ * Returns the names published.
+ */
+export async function seedFromHost(opts: {
+  url: string;
+  token: string;
+  log: (line: string) => void;
+  warn: (line: string) => void;
+  plan?: SeedPackage[];
+}): Promise<string[]> {
   const work = mkdtempSync(join(tmpdir(), 'uni-seed-'));
   const env = { ...process.env, UNI_REGISTRY: opts.url, UNI_TOKEN: opts.token, UNI_HOME: join(work, 'home') };
   const published: string[] = [];
@@ -96,9 +106,13 @@ export async function seedFromHost(opts: { url: string; token: string; log: (lin
     for (const p of opts.plan ?? hostSeedPlan()) {
       const dir = join(work, `${p.name}_${p.version}`);
       opts.log(`seeding ${p.name}@${p.version} from ${p.program}${p.add.length ? ` (+ ${p.add.join(', ')})` : ''}`);
-      await runUni(['pkg', 'from-binary', p.program, '--name', p.name, '--version', p.version, ...p.add.flatMap((a) => ['--add', a]), '-o', dir], env);
-      await runUni(['pkg', 'publish', dir], env);
-      published.push(p.name);
+      try {
+        await runUni(['pkg', 'from-binary', p.program, '--name', p.name, '--version', p.version, ...p.add.flatMap((a) => ['--add', a]), '-o', dir], env);
+        await runUni(['pkg', 'publish', dir], env);
+        published.push(p.name);
+      } catch (e) {
+        opts.warn(`${p.name} was not seeded: ${(e as Error).message}`);
+      }
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -106,14 +120,26 @@ export async function seedFromHost(opts: { url: string; token: string; log: (lin
   return published;
 }
 
-/** What to type next, printed once the seed is in. */
+/** What to type next, printed once the seed is in; `names` holds at least one package. */
 export function seedNextSteps(url: string, names: string[]): string[] {
-  const first = names[0] ?? 'node';
+  const first = names.includes('node') ? 'node' : names[0]!;
   return [
     `seeded ${names.join(', ')}; try, in another terminal:`,
     `  export UNI_REGISTRY=${url}`,
     `  node bin/uni.js pkg get ${first}`,
     `  node bin/uni.js pkg contents ${first}`,
-    `  cd examples/node-hello && node ../../bin/uni.js manifest`,
+    // The example project depends on node.
+    ...(names.includes('node') ? ['  cd examples/node-hello && node ../../bin/uni.js manifest'] : []),
+  ];
+}
+
+/** When no package could be seeded: the registry still serves, and this is how to fill it. */
+export function seedNothingSteps(url: string): string[] {
+  const version = process.versions.node;
+  return [
+    'uni: nothing was seeded (the reasons are above); the registry is serving, empty. To publish by hand, in another terminal:',
+    `  export UNI_REGISTRY=${url} UNI_TOKEN=<the admin token>`,
+    `  node bin/uni.js pkg from-binary ${process.execPath} --name node --version ${version}`,
+    `  node bin/uni.js pkg publish node_${version}`,
   ];
 }

@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { serverConfig } from '../config.js';
 import { listen, openNodeRegistry } from '../node.js';
 import { blobStoreFromOption, type BlobsServeOptions } from './blobs.js';
-import { isEmptyDataDir, seedFromHost, seedNextSteps } from '../seed.js';
+import { isEmptyDataDir, seedFromHost, seedNextSteps, seedNothingSteps } from '../seed.js';
 import { describeMirror, mirrorFromServeOptions, startFollowing, type MirrorServeOptions } from './mirror.js';
 
 export interface ServeOptions extends MirrorServeOptions, BlobsServeOptions {
@@ -60,11 +60,17 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   }
   const seedToken = process.env['UNI_ADMIN_TOKEN'] ?? registry.generatedAdminToken;
   if (seed && seedToken !== undefined) {
-    // A failed seed is reported and the registry keeps serving: the seed is a convenience.
-    await seedFromHost({ url: listening.url, token: seedToken, log }).then(
-      (names) => seedNextSteps(listening.url, names).forEach(log),
-      (e: unknown) => log(`uni: ${(e as Error).message}`),
-    );
+    // The seed is a convenience: what could not be seeded is reported and the registry keeps
+    // serving, even empty, since publishing by hand still works.
+    const warn = (line: string): void => {
+      process.stderr.write(`uni: warning: ${line}\n`);
+    };
+    const names = await seedFromHost({ url: listening.url, token: seedToken, log, warn }).catch((e: unknown) => {
+      warn(`seeding stopped: ${(e as Error).message}`);
+      return [];
+    });
+    if (names.length > 0) seedNextSteps(listening.url, names).forEach(log);
+    else process.stderr.write(`${seedNothingSteps(listening.url).join('\n')}\n`);
   }
   const stop = (): void => {
     void (following?.stop() ?? Promise.resolve()).then(() => listening.close()).then(() => process.exit(0));

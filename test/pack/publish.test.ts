@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isEmptyDataDir, seedFromHost, semverOfDebianVersion, debianVersionOf } from '../../server/seed.js';
-import { ADMIN_TOKEN, removeHome, requireBuild, ROOT, startRegistry, tempHome, uni, type Registry } from '../e2e/harness.js';
+import { ADMIN_TOKEN, removeHome, requireBuild, ROOT, startRegistry, tempHome, uni, waitFor, type Registry } from '../e2e/harness.js';
 import { cc } from '../elf/ldd.js';
 import { startServerProcess } from '../helpers/node-deployment.js';
 
@@ -60,6 +60,7 @@ describe('publishing what from-binary and pack make', () => {
       url: registry.url,
       token: ADMIN_TOKEN,
       log: () => undefined,
+      warn: (line) => expect.fail(line),
       plan: [{ name: 'node', program: process.execPath, version: process.versions.node, add: [] }],
     });
     expect(names).toEqual(['node']);
@@ -81,6 +82,31 @@ describe('publishing what from-binary and pack make', () => {
     expect(m.root.children['hello.js']?.host).toBe(path.join(project, 'hello.js'));
     expect(existsSync(path.join(ROOT, 'examples/node-hello/uni.lock'))).toBe(false);
     expect(Object.keys(m.root.children)).toContain('lib');
+  });
+
+  it('seeds each package on its own: one that cannot be made is a warning naming it, and the others still go in', async () => {
+    const missing = path.join(W, 'no-such-python3');
+    const warnings: string[] = [];
+    const names = await seedFromHost({
+      url: registry.url,
+      token: ADMIN_TOKEN,
+      log: () => undefined,
+      warn: (line) => warnings.push(line),
+      plan: [
+        { name: 'true', program: '/usr/bin/true', version: '1.0.0', add: [] },
+        { name: 'python', program: missing, version: '3.11.2', add: [] },
+        { name: 'false', program: '/usr/bin/false', version: '1.0.0', add: [] },
+      ],
+    });
+    expect(names).toEqual(['true', 'false']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^python was not seeded: /);
+    expect(warnings[0]).toContain(missing);
+    for (const name of names) {
+      const doc = (await (await fetch(`${registry.url}/v1/packages/library/${name}`)).json()) as { versions: Record<string, unknown> };
+      expect(Object.keys(doc.versions)).toEqual(['1.0.0']);
+    }
+    expect((await fetch(`${registry.url}/v1/packages/library/python`)).status).toBe(404);
   });
 
   it('takes seed versions from dpkg, never from the program', () => {
@@ -111,5 +137,21 @@ describe('uni serve and the seed', () => {
     expect(after.results).toEqual([]);
     expect(again.output()).not.toContain('seeding');
   });
-});
 
+  it('seeds an empty data folder while serving, then prints the commands to try', async () => {
+    const server = await startServerProcess(path.join(W, 'seed-data'), ADMIN_TOKEN, ['--seed-from-host']);
+    try {
+      // Seeding starts once the server listens; python and redis, when installed, come after node.
+      await waitFor('the commands to try', () => server.stdout().includes('in another terminal:') || server.child.exitCode !== null, 110_000);
+      expect(server.child.exitCode, server.output()).toBeNull();
+      const res = await fetch(`${server.url}/v1/packages/library/node`);
+      const doc = (await res.json()) as { versions: Record<string, unknown> };
+      expect(res.status, server.output()).toBe(200);
+      expect(Object.keys(doc.versions)).toEqual([process.versions.node]);
+      expect(server.stdout()).toMatch(/^seeded node\b.*; try, in another terminal:$/m);
+      expect(server.stdout()).toContain(`  export UNI_REGISTRY=${server.url}\n  node bin/uni.js pkg get node\n`);
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+});
