@@ -1,6 +1,6 @@
 /**
  * `uni serve --upstream --follow`: the mirror applies the origin's change feed by itself, so
- * new versions, their blobs and yanks arrive without any client asking for them.
+ * new versions, their blobs, yanks and unyanks arrive without any client asking for them.
  */
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe('--follow', () => {
-  it('copies what the origin publishes and yanks, blobs included, with no client asking', async () => {
+  it('copies what the origin publishes, yanks and unyanks, blobs included, with no client asking', async () => {
     const versions = () => query<{ version: string; yanked: number }>(mirror.dataDir, "SELECT version, yanked FROM versions WHERE package = 'library/redis' ORDER BY version");
     await waitFor('the first version', () => versions().length === 1, 15_000);
     const digest = await put('library/redis', '7.2.5');
@@ -48,6 +48,10 @@ describe('--follow', () => {
     expect(doc.versions['7.2.4'].yanked).toBe(true);
     expect((await origin.requests()).filter((l) => l.startsWith('GET /v1/packages/library/redis ')).length).toBe(before);
     expect((await origin.requests()).filter((l) => l.startsWith('GET /v1/changes')).length).toBeGreaterThan(2);
+
+    expect((await call(origin.url, 'DELETE', '/v1/packages/library/redis/7.2.4/yank', { token: origin.adminToken })).status).toBe(200);
+    await waitFor('the unyank', () => versions()[0]!.yanked === 0, 15_000);
+    expect((await call(mirror.url, 'GET', '/v1/packages/library/redis')).json().versions['7.2.4'].yanked).toBe(false);
   });
 
   it('keeps serving its copy while the origin is down, and catches up when it returns', async () => {

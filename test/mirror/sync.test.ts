@@ -1,6 +1,6 @@
 /**
  * `uni mirror sync` as a subprocess against a real origin on loopback: a full copy with
- * yanks, a filter, a sync killed with SIGKILL in the middle that resumes to exactly the
+ * yanks, a later yank and unyank, a filter, a sync killed with SIGKILL in the middle that resumes to exactly the
  * origin's versions and digests, a second sync that copies nothing, and refused options.
  */
 import { spawn } from 'node:child_process';
@@ -120,6 +120,34 @@ describe('uni mirror sync', { timeout: 180_000 }, () => {
     expect((await call(origin.url, 'POST', '/v1/packages/library/pkg03/1.0.0/yank', { token: origin.adminToken })).status).toBe(200);
     const third = await sync(['--to', to, '--json']);
     expect(JSON.parse(third.stdout)).toMatchObject({ packages: 1, blobs: 0 });
+    expect(query(to, ARTIFACTS)).toEqual(originRows(['library', 'acme']));
+  });
+
+  it('carries a later yank and then its undoing to the copy, each sync moving the feed position on', async () => {
+    const to = dataDir();
+    const yankState = () => query(to, "SELECT yanked, yank_reason FROM versions WHERE package = 'library/pkg04'");
+    const report = async (): Promise<{ packages: number; blobs: number; position: number }> => {
+      const run = await sync(['--to', to, '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      return JSON.parse(run.stdout);
+    };
+    const first = await report();
+    expect(yankState()).toEqual([{ yanked: 0, yank_reason: null }]);
+
+    expect((await call(origin.url, 'POST', '/v1/packages/library/pkg04/1.0.0/yank', { token: origin.adminToken, body: { reason: 'regression' } })).status).toBe(200);
+    const second = await report();
+    expect(second).toMatchObject({ packages: 1, blobs: 0 });
+    expect(second.position).toBeGreaterThan(first.position);
+    expect(yankState()).toEqual([{ yanked: 1, yank_reason: 'regression' }]);
+
+    expect((await call(origin.url, 'DELETE', '/v1/packages/library/pkg04/1.0.0/yank', { token: origin.adminToken })).status).toBe(200);
+    const third = await report();
+    expect(third).toMatchObject({ packages: 1, blobs: 0 });
+    expect(third.position).toBeGreaterThan(second.position);
+    expect(yankState()).toEqual([{ yanked: 0, yank_reason: null }]);
+    expect(query(to, 'SELECT position FROM sync_state')).toEqual([{ position: third.position }]);
+    // The copy's own feed records both, so that it can itself be followed.
+    expect(query(to, "SELECT type FROM changes WHERE package = 'library/pkg04' ORDER BY seq")).toEqual([{ type: 'publish' }, { type: 'yank' }, { type: 'unyank' }]);
     expect(query(to, ARTIFACTS)).toEqual(originRows(['library', 'acme']));
   });
 
