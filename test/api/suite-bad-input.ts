@@ -110,17 +110,22 @@ export function defineBadInputTests(dep: DeploymentRef): void {
       const acme = await makeToken(dep, { scopes: ['publish'], namespace: 'acme-only' });
       const before = await dep().snapshot();
       expectError(await call(dep().baseUrl, 'PUT', '/v1/packages/acme-only/bad/1.0.0/x86_64', { body }), 401, /publishing needs a token/, 'unauthorized');
+      const afterAnonymous = await dep().snapshot();
+      expect(afterAnonymous).toEqual(before);
       expectError(
         await call(dep().baseUrl, 'PUT', '/v1/packages/elsewhere/bad/1.0.0/x86_64', { token: acme.token, body }),
         403,
         new RegExp(`token ${acme.id} may publish only in namespace "acme-only", not "elsewhere"`),
         'forbidden',
       );
+      const afterElsewhere = await dep().snapshot();
+      expect(afterElsewhere).toEqual(afterAnonymous);
       const reader = await makeToken(dep, { scopes: ['read'], namespace: 'acme-only' });
       const beforeReader = await dep().snapshot();
+      // The snapshot sees a new token, so the equalities above are not blind to changes.
+      expect(beforeReader).not.toEqual(afterElsewhere);
       expectError(await call(dep().baseUrl, 'PUT', '/v1/packages/acme-only/bad/1.0.0/x86_64', { token: reader.token, body }), 403, /lacks the publish scope/);
       expect(await dep().snapshot()).toEqual(beforeReader);
-      expect(before).not.toEqual(beforeReader);
     });
 
     // workerd closes a connection whose body the app left unread, and a client that sends its
