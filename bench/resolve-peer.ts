@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Outcome } from './resolve-ours.js';
 import { shapeByName, type Shape } from './resolve-shapes.js';
 
 interface ElmSolver {
@@ -21,10 +22,11 @@ const elmJson = (name: string, version: string, deps: Record<string, string>): s
   });
 
 /**
- * One run of elm-solve-deps-wasm (pubgrub-rs compiled to WebAssembly) on a shape. The elm.json
- * texts are built before the clock starts, so the peer pays only for solving and the callbacks.
+ * elm-solve-deps-wasm (pubgrub-rs compiled to WebAssembly) ready to solve a shape: the returned
+ * function times one run. The WebAssembly is compiled and the elm.json texts built here, before
+ * any clock starts, so the peer pays only for solving and the callbacks.
  */
-export function runPeer(shape: Shape): { ms: number; cpuMs: number; solution: Record<string, string> | null } {
+function peerSolver(shape: Shape): () => Outcome {
   const require = createRequire(import.meta.url);
   const wasm = require('elm-solve-deps-wasm') as ElmSolver;
   wasm.init();
@@ -37,24 +39,30 @@ export function runPeer(shape: Shape): { ms: number; cpuMs: number; solution: Re
     }
   }
   const root = elmJson('bench/root', '1.0.0', Object.fromEntries(Object.entries(shape.root).map(([d, r]) => [d, r.elm])));
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  let solution: Record<string, string> | null = null;
-  try {
-    const out = JSON.parse(wasm.solve_deps(root, false, {}, (pkg, version) => docs.get(`${pkg}@${version}`)!, (pkg) => lists.get(pkg) ?? [])) as {
-      direct: Record<string, string>;
-      indirect: Record<string, string>;
-    };
-    solution = { ...out.direct, ...out.indirect };
-  } catch {
-    solution = null;
-  }
-  const ms = performance.now() - start;
-  const used = process.cpuUsage(cpu);
-  return { ms, cpuMs: (used.user + used.system) / 1000, solution };
+  return () => {
+    // Not resolve-ours.js's cpuSince: importing that module here would also run its worker.
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    let solution: Record<string, string> | null = null;
+    try {
+      const out = JSON.parse(wasm.solve_deps(root, false, {}, (pkg, version) => docs.get(`${pkg}@${version}`)!, (pkg) => lists.get(pkg) ?? [])) as {
+        direct: Record<string, string>;
+        indirect: Record<string, string>;
+      };
+      solution = { ...out.direct, ...out.indirect };
+    } catch {
+      solution = null;
+    }
+    const ms = performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    return { ms, cpuMs: (used.user + used.system) / 1000, solution };
+  };
 }
 
-// In a worker thread, so that a run that does not finish can be stopped without ending the benchmark.
+// In a worker thread, so that a run that does not finish can be stopped without ending the
+// benchmark. Each run is posted as it ends, so that the time limit applies to every run.
 if (parentPort && workerData) {
-  parentPort.postMessage(runPeer(shapeByName((workerData as { shape: string }).shape)));
+  const { shape, runs } = workerData as { shape: string; runs: number };
+  const solve = peerSolver(shapeByName(shape));
+  for (let i = 0; i < runs; i++) parentPort.postMessage(solve());
 }

@@ -1,79 +1,57 @@
 import { Worker } from 'node:worker_threads';
 import semver from 'semver';
-import { isUniError } from '../schemas/errors.js';
-import { resolve, type SolveStats } from '../client/resolver/index.js';
-import type { PackageSource, PackageVersionInfo } from '../client/types.js';
+import type { SolveStats } from '../client/resolver/index.js';
+import { runOurs, sourceOf, type Outcome } from './resolve-ours.js';
 import { SHAPES, shapeByName, type Shape } from './resolve-shapes.js';
 
 /**
  * `npm run bench:resolve`: the shapes of pubgrub-rs's benchmarks through unipkg's resolver and
  * through elm-solve-deps-wasm (pubgrub-rs in WebAssembly), over the same in-memory index, in
- * one process. Prints the median of several runs of each; not a pass/fail test.
+ * one process. Each side is measured warm (after untimed runs in the same isolate) and cold
+ * (the first run in a fresh worker thread, as one `uni lock` is). Prints the median of several
+ * runs of each; not a pass/fail test.
  */
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 8);
 const PEER_TIMEOUT_MS = Number(process.env['BENCH_PEER_TIMEOUT_MS'] ?? 60_000);
 
-interface Outcome {
-  ms: number;
-  /** CPU time of the process over the run: on a shared machine, wall time mostly measures the neighbours. */
-  cpuMs: number;
-  solution: Record<string, string> | null;
-}
-
-const cpuSince = (start: NodeJS.CpuUsage): number => {
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
-};
-
-function sourceOf(shape: Shape): PackageSource {
-  const infos = new Map<string, PackageVersionInfo[]>();
-  for (const [name, versions] of shape.packages) {
-    infos.set(
-      name,
-      versions.map((x) => ({
-        version: x.version,
-        dependencies: Object.fromEntries(Object.entries(x.deps).map(([d, r]) => [d, r.npm])),
-        yanked: false,
-        arches: ['x86_64', 'aarch64'],
-      })),
-    );
-  }
-  return { versions: async (pkg) => infos.get(pkg) ?? [] };
-}
-
-async function runOurs(shape: Shape, source: PackageSource, stats: SolveStats): Promise<Outcome> {
-  const root = Object.fromEntries(Object.entries(shape.root).map(([d, r]) => [d, r.npm]));
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  try {
-    const solution = await resolve({ root, arch: 'x86_64', source, stats });
-    return { ms: performance.now() - start, cpuMs: cpuSince(cpu), solution };
-  } catch (e) {
-    if (!isUniError(e) || e.code !== 'unsatisfiable') throw e;
-    return { ms: performance.now() - start, cpuMs: cpuSince(cpu), solution: null };
-  }
-}
-
-/** One peer run in a worker thread; undefined when it does not finish in time. */
-function runPeer(shape: string): Promise<Outcome | undefined> {
+/**
+ * Runs `runs` times in one new worker, which posts each outcome as it ends; undefined as soon as
+ * one run does not finish in PEER_TIMEOUT_MS.
+ */
+function inWorker(file: string, shape: string, runs: number): Promise<Outcome[] | undefined> {
   return new Promise((done, fail) => {
-    const worker = new Worker(new URL('./resolve-peer.js', import.meta.url), { workerData: { shape } });
-    const timer = setTimeout(() => {
-      void worker.terminate();
-      done(undefined);
-    }, PEER_TIMEOUT_MS);
-    worker.once('message', (m: Outcome) => {
+    const worker = new Worker(new URL(file, import.meta.url), { workerData: { shape, runs } });
+    const outcomes: Outcome[] = [];
+    // Waiting for the teardown keeps it out of the CPU time of the next sample.
+    const finish = (result: Outcome[] | undefined): void => {
       clearTimeout(timer);
-      void worker.terminate();
-      done(m);
+      worker.terminate().then(() => done(result), fail);
+    };
+    let timer = setTimeout(() => finish(undefined), PEER_TIMEOUT_MS);
+    worker.on('message', (m: Outcome) => {
+      outcomes.push(m);
+      clearTimeout(timer);
+      if (outcomes.length === runs) finish(outcomes);
+      else timer = setTimeout(() => finish(undefined), PEER_TIMEOUT_MS);
     });
     worker.once('error', (e) => {
       clearTimeout(timer);
       fail(e);
     });
   });
+}
+
+/** RUNS cold samples, each the first run in a new worker; undefined at the first that times out. */
+async function coldRuns(file: string, shape: string): Promise<Outcome[] | undefined> {
+  const outcomes: Outcome[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const run = await inWorker(file, shape, 1);
+    if (!run) return undefined;
+    outcomes.push(...run);
+  }
+  return outcomes;
 }
 
 const median = (xs: number[]): number => {
@@ -102,46 +80,69 @@ function sameSolution(a: Record<string, string> | null, b: Record<string, string
 
 const fmt = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 
+interface Medians {
+  ms: number;
+  cpuMs: number;
+}
+
+/** A peer's figures, or why there are none. */
+type PeerFigures = Medians | 'timeout' | 'skipped';
+
+const medians = (runs: Outcome[]): Medians => ({ ms: median(runs.map((o) => o.ms)), cpuMs: median(runs.map((o) => o.cpuMs)) });
+
+const peerWall = (peer: PeerFigures): string => (peer === 'timeout' ? `> ${fmt(PEER_TIMEOUT_MS)}` : peer === 'skipped' ? 'skipped' : fmt(peer.ms));
+
+const wallRatio = (peer: PeerFigures, ours: Medians): string =>
+  peer === 'timeout' ? `> ${(PEER_TIMEOUT_MS / ours.ms).toFixed(1)}x` : peer === 'skipped' ? '-' : `${(peer.ms / ours.ms).toFixed(1)}x`;
+
+const cpuRatio = (peer: PeerFigures, ours: Medians): string => (typeof peer === 'string' ? '-' : `${(peer.cpuMs / ours.cpuMs).toFixed(1)}x`);
+
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  const rows: string[][] = [['shape', 'unipkg', 'elm-solve-deps-wasm', 'ratio', 'cpu: unipkg', 'peer', 'ratio', 'decisions', 'conflicts', 'result']];
+  const rows: string[][] = [
+    ['shape', 'warm: unipkg', 'peer', 'ratio', 'cold: unipkg', 'peer', 'ratio', 'cpu ratio warm', 'cpu ratio cold', 'decisions', 'conflicts', 'result'],
+  ];
   for (const key of only.length > 0 ? only : SHAPES) {
     const shape = shapeByName(key);
     const stats: SolveStats = { decisions: 0, conflicts: 0 };
-    const ours: Outcome[] = [];
+    const warm: Outcome[] = [];
     // Built once, as the peer's elm.json texts are: both sides pay only for solving.
     const source = sourceOf(shape);
     // Untimed runs first let V8 compile the hot paths (criterion warms up pubgrub-rs the same
     // way). No forced collection in between: a full GC makes V8 drop compiled code and start
-    // over. The peer's WebAssembly is compiled before its clock starts.
+    // over.
     for (let i = 0; i < WARMUP; i++) await runOurs(shape, source, { decisions: 0, conflicts: 0 });
-    for (let i = 0; i < RUNS; i++) ours.push(await runOurs(shape, source, stats));
-    const peer: Outcome[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const run = await runPeer(key);
-      if (!run) break;
-      peer.push(run);
-    }
-    const oursMs = median(ours.map((o) => o.ms));
-    const peerMs = peer.length > 0 ? median(peer.map((o) => o.ms)) : undefined;
-    const oursCpu = median(ours.map((o) => o.cpuMs));
-    const peerCpu = peer.length > 0 ? median(peer.map((o) => o.cpuMs)) : undefined;
-    const result = ours[0]!.solution === null ? 'unsatisfiable' : `${Object.keys(ours[0]!.solution).length} packages`;
-    const mine = ours[0]!.solution;
-    const theirs = peer[0]?.solution ?? null;
+    for (let i = 0; i < RUNS; i++) warm.push(await runOurs(shape, source, stats));
+    const cold = await coldRuns('./resolve-ours.js', key);
+    if (!cold) throw new Error(`${key}: a cold unipkg run did not finish in ${fmt(PEER_TIMEOUT_MS)}`);
+    const peerCold = await coldRuns('./resolve-peer.js', key);
+    // The warm peer runs as ours does: WARMUP untimed runs then RUNS timed ones, in one worker,
+    // which costs WARMUP + RUNS runs rather than RUNS x (WARMUP + 1) with a worker per sample. A
+    // shape whose cold run times out would only time out again, WARMUP times over.
+    const peerWarm = peerCold ? (await inWorker('./resolve-peer.js', key, WARMUP + RUNS))?.slice(WARMUP) : undefined;
+    const oursWarm = medians(warm);
+    const oursCold = medians(cold);
+    const warmFigures: PeerFigures = peerWarm ? medians(peerWarm) : peerCold ? 'timeout' : 'skipped';
+    const coldFigures: PeerFigures = peerCold ? medians(peerCold) : 'timeout';
+    const mine = warm[0]!.solution;
+    const theirs = peerCold?.[0]?.solution ?? null;
+    const result = mine === null ? 'unsatisfiable' : `${Object.keys(mine).length} packages`;
     let agree = '';
     if (mine !== null && !valid(shape, mine)) agree = ' (INVALID solution)';
-    else if (peer.length > 0 && !sameSolution(mine, theirs)) {
+    else if (!cold.every((o) => sameSolution(mine, o.solution))) agree = ' (cold and warm runs differ)';
+    else if (peerCold && !sameSolution(mine, theirs)) {
       agree = theirs !== null && mine !== null && valid(shape, theirs) ? ' (another valid solution than the peer)' : ' (peer disagrees)';
     }
     rows.push([
       shape.name,
-      fmt(oursMs),
-      peerMs === undefined ? `> ${fmt(PEER_TIMEOUT_MS)}` : fmt(peerMs),
-      peerMs === undefined ? `> ${(PEER_TIMEOUT_MS / oursMs).toFixed(1)}x` : `${(peerMs / oursMs).toFixed(1)}x`,
-      fmt(oursCpu),
-      peerCpu === undefined ? '-' : fmt(peerCpu),
-      peerCpu === undefined ? '-' : `${(peerCpu / oursCpu).toFixed(1)}x`,
+      fmt(oursWarm.ms),
+      peerWall(warmFigures),
+      wallRatio(warmFigures, oursWarm),
+      fmt(oursCold.ms),
+      peerWall(coldFigures),
+      wallRatio(coldFigures, oursCold),
+      cpuRatio(warmFigures, oursWarm),
+      cpuRatio(coldFigures, oursCold),
       String(stats.decisions),
       String(stats.conflicts),
       result + agree,
