@@ -13,5 +13,5 @@ const [archive, dest] = process.argv.slice(2);
 const started = process.hrtime.bigint();
 const writer = new TreeWriter(dest!);
 const contents = await readArchive(createReadStream(archive!, { highWaterMark: 1 << 20 }), { visitor: writer });
-writer.finish({ digest: 'sha256:bench', name: 'bench', version: '0.0.0', arch: 'x86_64' }, contents.topFolder);
+await writer.finish({ digest: 'sha256:bench', name: 'bench', version: '0.0.0', arch: 'x86_64' }, contents.topFolder);
 process.stdout.write(`${Number(process.hrtime.bigint() - started) / 1e6}\n`);

@@ -1,7 +1,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { listArchives, listTrees } from './inventory.js';
-import { lockPath, treePath, type CacheLayout } from './layout.js';
+import { lockPath, type CacheLayout } from './layout.js';
 import { DEFAULT_LOCK, withLock, type LockOptions } from './lock.js';
 import { hashFile, readMarker, removeTree, verifyTree } from './tree.js';
 
@@ -28,7 +28,8 @@ function entries(dir: string): string[] {
 /**
  * Re-hashes every archive and every tree; what does not match its digest is removed, under
  * the digest's lock so that a concurrent `uni pkg get` never sees it half gone. The next get
- * fetches it again.
+ * fetches it again. A tree is checked under that lock too: an intact one gets a fresh stamp,
+ * which must describe the files that were hashed and not a tree a get is rebuilding.
  */
 export async function verifyCache(layout: CacheLayout, lock: LockOptions = DEFAULT_LOCK): Promise<VerifyReport> {
   const report: VerifyReport = { archives: 0, trees: 0, removed: [] };
@@ -45,11 +46,17 @@ export async function verifyCache(layout: CacheLayout, lock: LockOptions = DEFAU
     if (!/^[0-9a-f]{64}$/.test(hex)) continue;
     const digest = `sha256:${hex}`;
     report.trees++;
-    const problem = verifyTree(join(layout.trees, hex), digest);
-    if (problem) {
-      await withLock(lockPath(layout, digest), async () => removeTree(treePath(layout, digest)), lock);
-      report.removed.push({ kind: 'tree', digest, problem });
-    }
+    const dir = join(layout.trees, hex);
+    const problem = await withLock(
+      lockPath(layout, digest),
+      async () => {
+        const found = await verifyTree(dir, digest);
+        if (found) removeTree(dir);
+        return found;
+      },
+      lock,
+    );
+    if (problem) report.removed.push({ kind: 'tree', digest, problem });
   }
   return report;
 }

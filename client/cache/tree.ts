@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
+  fstatSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -13,17 +14,26 @@ import {
   rmSync,
   symlinkSync,
   writeSync,
+  type Stats,
 } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UniError } from '../../schemas/errors.js';
 import type { ArchiveEntry, ArchiveVisitor, FileIndexEntry } from '../../schemas/archive/types.js';
+import { writeFileAtomic } from './atomic.js';
 
 /** Written last into a tree; a tree without a valid one is never trusted. */
 export const COMPLETE_MARKER = '.complete';
-/** The file index of the tree (path, type, mode, size, sha256, link), for `uni cache verify`. */
+/** The file index of the tree (path, type, mode, size, sha256, link), for re-hashing it (verifyTree). */
 export const INDEX_FILE = '.index.json';
+/**
+ * The stat data of every path of the tree when it was last known to match its index (see
+ * stampHolds). A hint that spares a warm get the re-hashing, never a trust anchor: the sha256s
+ * stay in the index, whose hash is in the marker.
+ */
+export const STAMP_FILE = '.stat.json';
 
-/** Small on purpose: a warm `uni pkg get` reads only this. */
+/** Small on purpose: a warm `uni pkg get` reads this and the stamp, never the index. */
 export interface TreeMarker {
   digest: string;
   /** `namespace/name`, version and architecture the archive was fetched as, for `uni pkg list`. */
@@ -101,10 +111,10 @@ export class TreeWriter implements ArchiveVisitor {
   }
 
   /**
-   * Links, the top folder's real name, the marker, then read-only folders: after this the
-   * tree is ready to be renamed into place.
+   * Links, the top folder's real name, the marker, read-only folders, then the stamp: after
+   * this the tree is ready to be renamed into place.
    */
-  finish(about: Pick<TreeMarker, 'digest' | 'name' | 'version' | 'arch'>, top: string): TreeMarker {
+  async finish(about: Pick<TreeMarker, 'digest' | 'name' | 'version' | 'arch'>, top: string): Promise<TreeMarker> {
     for (const l of this.links) {
       // A link made earlier in this loop may be a folder of this one's path on a disk that
       // ignores case (`R -> /`, then `r/tmp/evil`): ensureFolder refuses to go through it.
@@ -125,6 +135,9 @@ export class TreeWriter implements ArchiveVisitor {
     for (const d of this.dirs) modes.set(d.path, d.mode);
     for (const [path, mode] of modes) chmodSync(join(root, path), (mode & READ_ONLY) | 0o500);
     chmodSync(root, READ_ONLY);
+    const stats = new Map<string, Stats>();
+    for (const p of treePaths(this.files)) stats.set(p, lstatSync(join(root, p)));
+    await writeStamp(this.dest, stats);
     return marker;
   }
 
@@ -206,9 +219,10 @@ export function hashFile(path: string, buf: Buffer = Buffer.allocUnsafe(1 << 20)
 
 /**
  * Re-hashes every file of a tree against its marker. Returns the first problem found, or null
- * when the tree is exactly what the archive held.
+ * when the tree is exactly what the archive held; then the stamp is written anew, so that the
+ * next warm get trusts the tree without hashing it. Called under the digest's lock.
  */
-export function verifyTree(treeDir: string, digest: string): string | null {
+export async function verifyTree(treeDir: string, digest: string): Promise<string | null> {
   const marker = readMarker(treeDir, digest);
   if (!marker) return 'no valid completion marker';
   let files: FileIndexEntry[];
@@ -220,20 +234,19 @@ export function verifyTree(treeDir: string, digest: string): string | null {
     return 'the file index is missing or unreadable';
   }
   const root = join(treeDir, marker.top);
+  const expected = treePaths(files);
+  // Taken before any byte is hashed: a file changed while it is hashed then no longer matches the stamp.
+  const stats = new Map<string, Stats>();
+  for (const p of expected) {
+    const st = lstatSync(join(root, p), { throwIfNoEntry: false });
+    if (!st) return `${p || marker.top} is missing`;
+    stats.set(p, st);
+  }
   const buf = Buffer.allocUnsafe(1 << 20);
-  const expected = new Set<string>();
   for (const f of files) {
     if (f.path === '' || f.path === '.') continue;
-    // Folders the archive implies without listing them are part of the tree too.
-    for (let i = f.path.indexOf('/'); i > 0; i = f.path.indexOf('/', i + 1)) expected.add(f.path.slice(0, i));
-    expected.add(f.path);
+    const st = stats.get(f.path)!;
     const p = join(root, f.path);
-    let st;
-    try {
-      st = lstatSync(p);
-    } catch {
-      return `${f.path} is missing`;
-    }
     if (f.type === 'file') {
       if (!st.isFile()) return `${f.path} is not a regular file`;
       if (st.size !== f.size) return `${f.path} has ${st.size} bytes, expected ${f.size}`;
@@ -245,7 +258,80 @@ export function verifyTree(treeDir: string, digest: string): string | null {
     }
   }
   const extra = findExtra(root, '', expected);
-  return extra ? `${extra} is not part of the package` : null;
+  if (extra) return `${extra} is not part of the package`;
+  await writeStamp(treeDir, stats);
+  return null;
+}
+
+/** The top folder (''), every entry of the index and the folders it implies without listing them. */
+function treePaths(files: FileIndexEntry[]): Set<string> {
+  const paths = new Set<string>(['']);
+  for (const f of files) {
+    if (f.path === '' || f.path === '.') continue;
+    for (let i = f.path.indexOf('/'); i > 0; i = f.path.indexOf('/', i + 1)) paths.add(f.path.slice(0, i));
+    paths.add(f.path);
+  }
+  return paths;
+}
+
+/** Per path: what any write, chmod or replacement changes (a folder's mtime also moves when an entry comes or goes). */
+type Stamp = Record<string, [size: number, mtimeMs: number, ctimeMs: number, ino: number]>;
+
+/** How long writeStamp waits for the disk's clock to tick; on a disk with coarser timestamps the next get re-hashes once instead. */
+const STAMP_TICK_WAIT_MS = 100;
+
+/**
+ * Writes the stamp atomically, and again until its own mtime is later than every ctime it
+ * records, as git does with its index: a same-size rewrite within the tick of a recorded ctime
+ * would leave every stat as it was, so stampHolds distrusts an entry not older than the stamp.
+ * Waiting for the tick here (a few milliseconds) spares the next get from re-hashing the tree.
+ */
+async function writeStamp(treeDir: string, stats: Map<string, Stats>): Promise<void> {
+  const stamp: Stamp = {};
+  let newest = 0;
+  for (const [p, st] of stats) {
+    stamp[p] = [st.size, st.mtimeMs, st.ctimeMs, st.ino];
+    newest = Math.max(newest, st.ctimeMs);
+  }
+  const target = join(treeDir, STAMP_FILE);
+  const text = JSON.stringify(stamp);
+  const giveUp = Date.now() + STAMP_TICK_WAIT_MS;
+  writeFileAtomic(target, text, 0o444);
+  while (lstatSync(target).mtimeMs <= newest && Date.now() < giveUp) {
+    await sleep(1);
+    writeFileAtomic(target, text, 0o444);
+  }
+}
+
+/**
+ * Whether every path the stamp records still has the stat data recorded, which is what a warm
+ * get checks instead of re-hashing: a few hundred lstat calls for a few hundred files. A missing
+ * or unreadable stamp does not hold, nor does an entry whose ctime is not older than the stamp
+ * (see writeStamp). An added or removed entry moves its folder's mtime.
+ */
+export function stampHolds(treeDir: string, top: string): boolean {
+  // Concatenated, not join()ed: in a fresh process join() costs as much as the lstat it feeds.
+  const root = `${join(treeDir, top)}/`;
+  try {
+    const fd = openSync(join(treeDir, STAMP_FILE), 'r');
+    let written: number;
+    let stamp: Stamp;
+    try {
+      written = fstatSync(fd).mtimeMs;
+      stamp = JSON.parse(readFileSync(fd, 'utf8')) as Stamp;
+    } finally {
+      closeSync(fd);
+    }
+    for (const p in stamp) {
+      const [size, mtimeMs, ctimeMs, ino] = stamp[p]!;
+      if (ctimeMs >= written) return false;
+      const st = lstatSync(root + p, { throwIfNoEntry: false });
+      if (!st || st.size !== size || st.mtimeMs !== mtimeMs || st.ctimeMs !== ctimeMs || st.ino !== ino) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function findExtra(root: string, rel: string, expected: Set<string>): string | null {

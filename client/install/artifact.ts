@@ -5,7 +5,7 @@ import { UniError } from '../../schemas/errors.js';
 import type { Arch } from '../../schemas/names.js';
 import { archivePath, digestHex, lockPath, treePath, type CacheLayout } from '../cache/layout.js';
 import { DEFAULT_LOCK, withLock, type LockOptions } from '../cache/lock.js';
-import { TreeWriter, readMarker, removeTree, type TreeMarker } from '../cache/tree.js';
+import { TreeWriter, readMarker, removeTree, stampHolds, verifyTree, type TreeMarker } from '../cache/tree.js';
 import type { Progress } from '../progress.js';
 import type { RegistryClient } from '../registry/client.js';
 import { blobChunks } from './download.js';
@@ -23,6 +23,8 @@ export interface ArtifactContext {
   /** null with --offline: the cache alone must answer. */
   client: RegistryClient | null;
   progress: Progress;
+  /** Where a note goes when a damaged tree was rebuilt (stderr in the CLI). */
+  warn: (message: string) => void;
   lock?: LockOptions;
 }
 
@@ -40,21 +42,36 @@ function ready(layout: CacheLayout, digest: string, downloaded: boolean): ReadyT
   return marker ? { path: join(dir, marker.top), marker, downloaded } : null;
 }
 
+/** A ready tree whose files still have the stat data of its stamp: trusted without re-hashing. */
+function unchanged(layout: CacheLayout, digest: string): ReadyTree | null {
+  const tree = ready(layout, digest, false);
+  return tree && stampHolds(treePath(layout, digest), tree.marker.top) ? tree : null;
+}
+
 /**
  * The extracted, verified tree of one artifact, fetching and extracting it when the cache
  * lacks it. One process per digest does the work under a lock; the others wait and then
- * find the tree ready.
+ * find the tree ready. A tree whose files changed since its stamp is re-hashed against its
+ * index under the lock: an intact one gets a fresh stamp, a damaged one is rebuilt (from the
+ * cached archive when that is still good).
  */
 export async function ensureArtifact(ctx: ArtifactContext, req: ArtifactRequest): Promise<ReadyTree> {
-  const warm = ready(ctx.layout, req.digest, false);
+  const warm = unchanged(ctx.layout, req.digest);
   if (warm) return warm;
   return withLock(
     lockPath(ctx.layout, req.digest),
     async () => {
-      const done = ready(ctx.layout, req.digest, false);
-      if (done) return done;
+      // Another run may have checked, stamped or rebuilt the tree while this one waited.
+      const checked = unchanged(ctx.layout, req.digest);
+      if (checked) return checked;
+      const found = ready(ctx.layout, req.digest, false);
+      const damage = found && (await verifyTree(treePath(ctx.layout, req.digest), req.digest));
+      if (found && !damage) return found;
       removeLeftovers(ctx.layout, req.digest);
       const downloaded = await buildTree(ctx, req);
+      if (damage) {
+        ctx.warn(`the cached tree of ${label(req)} was damaged (${damage}) and was rebuilt ${downloaded ? 'from a new download' : 'from the cached archive'}`);
+      }
       return ready(ctx.layout, req.digest, downloaded)!;
     },
     ctx.lock ?? DEFAULT_LOCK,
@@ -146,7 +163,7 @@ async function extract(layout: CacheLayout, req: ArtifactRequest, source: AsyncI
       fd = null;
       renameSync(tmpArchive!, saveTo!);
     }
-    writer.finish({ digest: req.digest, name: req.name, version: req.version, arch: req.arch }, contents.topFolder);
+    await writer.finish({ digest: req.digest, name: req.name, version: req.version, arch: req.arch }, contents.topFolder);
     renameSync(tmpTree, treePath(layout, req.digest));
   } catch (e) {
     writer?.abort();

@@ -67,6 +67,7 @@ export async function installSolution(
       layout: session.layout,
       client: session.offline ? null : session.client,
       progress: bar,
+      warn: session.warn,
       ...(lockDigests ? { lockDigests } : {}),
     });
   } finally {

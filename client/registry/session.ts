@@ -11,6 +11,8 @@ export interface Session {
   client: RegistryClient;
   source: RegistrySource;
   offline: boolean;
+  /** Where notes and warnings go (stderr in the CLI). */
+  warn: (message: string) => void;
 }
 
 export interface SessionOptions {
@@ -30,7 +32,7 @@ export function openSession(opts: SessionOptions): Session {
   const client = new RegistryClient({ baseUrl: config.registry, ...(config.token ? { token: config.token } : {}) });
   const offline = opts.offline ?? false;
   const source = new RegistrySource({ client, layout, offline, warn: opts.warn });
-  return { config, layout, client, source, offline };
+  return { config, layout, client, source, offline, warn: opts.warn };
 }
 
 /** Plain http leaves this machine unless the host is loopback. */

@@ -62,7 +62,7 @@ describe('blob downloads from a registry that redirects to storage', () => {
       const { registry, seen } = await presigningPair(archive, status);
       const client = new RegistryClient({ baseUrl: registry, token: 'secret-token', http: fast });
       const tree = await ensureArtifact(
-        { layout: cacheLayout(home), client, progress: silentProgress },
+        { layout: cacheLayout(home), client, progress: silentProgress, warn: () => {} },
         { name: 'library/app', version: '1.0.0', arch: 'x86_64', digest, size: archive.length },
       );
       expect(readFileSync(join(tree.path, 'package.manifest'), 'utf8')).toContain('"Name": "app"');
@@ -79,7 +79,7 @@ describe('blob downloads from a registry that redirects to storage', () => {
     const client = new RegistryClient({ baseUrl: registry, http: fast });
     await expect(
       ensureArtifact(
-        { layout: cacheLayout(home), client, progress: silentProgress },
+        { layout: cacheLayout(home), client, progress: silentProgress, warn: () => {} },
         { name: 'library/app', version: '1.0.0', arch: 'x86_64', digest: `sha256:${'0'.repeat(64)}`, size: archive.length },
       ),
     ).rejects.toThrow(/the archive's digest is sha256:[0-9a-f]{64}, but the registry lists sha256:0{64}/);

@@ -46,12 +46,12 @@ describe('ensureFolder', () => {
 describe('TreeWriter', () => {
   // On APFS or NTFS the archive's `sysroot/r/tmp/evil` is `sysroot/R/tmp/evil`, which the
   // case-sensitive archive checks let through; the writer sees the same names as here.
-  it('refuses a link whose folder goes through a link created before it', () => {
+  it('refuses a link whose folder goes through a link created before it', async () => {
     const writer = new TreeWriter(join(dir, 'tree'));
     writer.entry({ path: 'sysroot', type: 'dir', mode: 0o755, size: 0 });
     writer.entry({ path: 'sysroot/R', type: 'symlink', mode: 0o777, size: 0, linkTarget: outside });
     writer.entry({ path: 'sysroot/R/tmp/evil', type: 'symlink', mode: 0o777, size: 0, linkTarget: 'x' });
-    expect(() => writer.finish({ digest: 'sha256:0', name: 'a/b', version: '1.0.0', arch: 'x86_64' }, 'b_1.0.0')).toThrow(
+    await expect(writer.finish({ digest: 'sha256:0', name: 'a/b', version: '1.0.0', arch: 'x86_64' }, 'b_1.0.0')).rejects.toThrow(
       /archive entry "sysroot\/R\/tmp\/evil" would be written through "sysroot\/R", which is a symbolic link/,
     );
     expect(readdirSync(outside)).toEqual([]);
