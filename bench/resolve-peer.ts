@@ -62,7 +62,12 @@ function peerSolver(shape: Shape): () => Outcome {
 // In a worker thread, so that a run that does not finish can be stopped without ending the
 // benchmark. Each run is posted as it ends, so that the time limit applies to every run.
 if (parentPort && workerData) {
-  const { shape, runs } = workerData as { shape: string; runs: number };
+  const { shape, runs, warmupMs } = workerData as { shape: string; runs: number; warmupMs: number };
   const solve = peerSolver(shapeByName(shape));
+  // Warm-up runs are only announced, so that the time limit applies to each of them too.
+  for (const t0 = performance.now(); warmupMs > 0 && performance.now() - t0 < warmupMs; ) {
+    solve();
+    parentPort.postMessage('warmed-once');
+  }
   for (let i = 0; i < runs; i++) parentPort.postMessage(solve());
 }

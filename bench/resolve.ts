@@ -13,16 +13,21 @@ import { SHAPES, shapeByName, type Shape } from './resolve-shapes.js';
  */
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
-const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 8);
+/**
+ * Warm-up, as criterion does for pubgrub-rs: untimed runs for this long (at least one), so
+ * that the JIT (V8's for ours, its WebAssembly tiers for the peer) has compiled the hot paths.
+ * A fixed count would leave a 3 ms shape half-compiled and make a 5 s one take minutes.
+ */
+const WARMUP_MS = Number(process.env['BENCH_WARMUP_MS'] ?? 3000);
 const PEER_TIMEOUT_MS = Number(process.env['BENCH_PEER_TIMEOUT_MS'] ?? 60_000);
 
 /**
  * Runs `runs` times in one new worker, which posts each outcome as it ends; undefined as soon as
  * one run does not finish in PEER_TIMEOUT_MS.
  */
-function inWorker(file: string, shape: string, runs: number): Promise<Outcome[] | undefined> {
+function inWorker(file: string, shape: string, runs: number, warmupMs = 0): Promise<Outcome[] | undefined> {
   return new Promise((done, fail) => {
-    const worker = new Worker(new URL(file, import.meta.url), { workerData: { shape, runs } });
+    const worker = new Worker(new URL(file, import.meta.url), { workerData: { shape, runs, warmupMs } });
     const outcomes: Outcome[] = [];
     // Waiting for the teardown keeps it out of the CPU time of the next sample.
     const finish = (result: Outcome[] | undefined): void => {
@@ -30,9 +35,9 @@ function inWorker(file: string, shape: string, runs: number): Promise<Outcome[] 
       worker.terminate().then(() => done(result), fail);
     };
     let timer = setTimeout(() => finish(undefined), PEER_TIMEOUT_MS);
-    worker.on('message', (m: Outcome) => {
-      outcomes.push(m);
+    worker.on('message', (m: Outcome | 'warmed-once') => {
       clearTimeout(timer);
+      if (m !== 'warmed-once') outcomes.push(m);
       if (outcomes.length === runs) finish(outcomes);
       else timer = setTimeout(() => finish(undefined), PEER_TIMEOUT_MS);
     });
@@ -108,18 +113,15 @@ async function main(): Promise<void> {
     const warm: Outcome[] = [];
     // Built once, as the peer's elm.json texts are: both sides pay only for solving.
     const source = sourceOf(shape);
-    // Untimed runs first let V8 compile the hot paths (criterion warms up pubgrub-rs the same
-    // way). No forced collection in between: a full GC makes V8 drop compiled code and start
-    // over.
-    for (let i = 0; i < WARMUP; i++) await runOurs(shape, source, { decisions: 0, conflicts: 0 });
+    // No forced collection after the warm-up: a full GC makes V8 drop compiled code and start over.
+    for (const t0 = performance.now(); performance.now() - t0 < WARMUP_MS; ) await runOurs(shape, source, { decisions: 0, conflicts: 0 });
     for (let i = 0; i < RUNS; i++) warm.push(await runOurs(shape, source, stats));
     const cold = await coldRuns('./resolve-ours.js', key);
     if (!cold) throw new Error(`${key}: a cold unipkg run did not finish in ${fmt(PEER_TIMEOUT_MS)}`);
     const peerCold = await coldRuns('./resolve-peer.js', key);
-    // The warm peer runs as ours does: WARMUP untimed runs then RUNS timed ones, in one worker,
-    // which costs WARMUP + RUNS runs rather than RUNS x (WARMUP + 1) with a worker per sample. A
-    // shape whose cold run times out would only time out again, WARMUP times over.
-    const peerWarm = peerCold ? (await inWorker('./resolve-peer.js', key, WARMUP + RUNS))?.slice(WARMUP) : undefined;
+    // The warm peer runs as ours does: warm-up then RUNS timed runs, in one worker. A shape whose
+    // cold run times out would only time out again.
+    const peerWarm = peerCold ? await inWorker('./resolve-peer.js', key, RUNS, WARMUP_MS) : undefined;
     const oursWarm = medians(warm);
     const oursCold = medians(cold);
     const warmFigures: PeerFigures = peerWarm ? medians(peerWarm) : peerCold ? 'timeout' : 'skipped';
