@@ -29,6 +29,20 @@ export function migrationsDir(): string {
 /** Staged uploads older than this are leftovers of a killed process. */
 const STALE_STAGED_MS = 60 * 60 * 1000;
 
+/**
+ * A failed sweep only warns: leftovers cost space, not correctness, and the next start tries
+ * again, whereas a registry that will not start serves nothing.
+ */
+async function sweepStaged(blobs: BlobStore, now: Date, log: (line: string) => void): Promise<void> {
+  if (!blobs.sweepStaged) return;
+  try {
+    const removed = await blobs.sweepStaged(STALE_STAGED_MS, now);
+    if (removed > 0) log(`removed ${removed} staged upload(s) left over an hour ago by a stopped process`);
+  } catch (e) {
+    process.stderr.write(`uni: warning: staged uploads were not swept: ${(e as Error).message}\n`);
+  }
+}
+
 export interface NodeRegistryOptions {
   dataDir: string;
   config?: ServerConfig;
@@ -54,17 +68,14 @@ export async function openNodeRegistry(opts: NodeRegistryOptions): Promise<NodeR
   applyMigrations(sqlite, migrationsDir());
   const clock = opts.clock ?? systemClock;
   const db = sqliteDb(sqlite);
-  let blobs = opts.blobs;
-  if (blobs === undefined) {
-    const folder = fsBlobStore(join(opts.dataDir, 'blobs'));
-    await folder.sweepStaged(STALE_STAGED_MS, clock.now());
-    blobs = folder;
-  }
+  const blobs = opts.blobs ?? fsBlobStore(join(opts.dataDir, 'blobs'));
+  const config = opts.config ?? serverConfig();
+  await sweepStaged(blobs, clock.now(), config.log);
   const deps: AppDeps = {
     db,
     blobs,
     clock,
-    config: opts.config ?? serverConfig(),
+    config,
     ...(opts.mirror ? { mirror: opts.mirror } : {}),
   };
   const { generated } = await bootstrapAdmin(db, clock, opts.adminToken);

@@ -74,6 +74,12 @@ export interface BlobStore {
    * when the store has none and the registry streams the bytes itself.
    */
   presign?(digest: string, ttlSeconds: number): Promise<string | null>;
+  /**
+   * Removes staged bodies untouched for `olderThanMs` before `now`: what a process killed
+   * mid-publish left behind. Anything younger may be another process's publish in progress
+   * and stays. Returns how many it removed. R2 has none: a bucket lifecycle rule does it.
+   */
+  sweepStaged?(olderThanMs: number, now: Date): Promise<number>;
 }
 
 /** Injected so that tests control time (token expiry, max-age) without sleeping. */

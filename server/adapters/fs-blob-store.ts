@@ -34,10 +34,7 @@ async function unlinkQuietly(path: string): Promise<void> {
 export interface FsBlobStore extends BlobStore {
   /** Every key present, committed (`sha256/ab/<hex>`) or staged (`tmp/<name>`): for tests and ops. */
   list(): Promise<string[]>;
-  /**
-   * Removes staged bodies untouched for `olderThanMs`: what a killed process left behind.
-   * An upload in progress writes at least every MiB, so its file stays young.
-   */
+  /** An upload in progress writes at least every MiB, so its file stays young. */
   sweepStaged(olderThanMs: number, now: Date): Promise<number>;
 }
 

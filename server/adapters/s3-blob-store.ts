@@ -8,12 +8,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   CopyObjectCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -40,6 +44,12 @@ export interface S3BlobStore extends BlobStore {
   list(): Promise<string[]>;
   /** Fails with a message that names the bucket when it is missing or the credentials are refused. */
   check(): Promise<void>;
+  /**
+   * Deletes `tmp/` objects and aborts `tmp/` multipart uploads. An upload is judged by its
+   * newest part, not its start: a publish in progress sends one every partSize bytes, however
+   * long it has been running.
+   */
+  sweepStaged(olderThanMs: number, now: Date): Promise<number>;
 }
 
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
@@ -62,6 +72,15 @@ export function s3BlobStore(opts: S3BlobStoreOptions): S3BlobStore {
   const { client, bucket } = opts;
   const prefix = opts.prefix ?? '';
   const blobKey = (digest: string): string => `${prefix}sha256/${digestHex(digest)}`;
+  const stagingPrefix = `${prefix}tmp/`;
+
+  const call = async <T>(op: string, key: string, send: () => Promise<T>): Promise<T> => {
+    try {
+      return await send();
+    } catch (e) {
+      throw unavailable(op, key, e);
+    }
+  };
 
   const deleteKey = async (key: string): Promise<void> => {
     try {
@@ -80,6 +99,72 @@ export function s3BlobStore(opts: S3BlobStoreOptions): S3BlobStore {
       if (statusOf(e) === 404) return null;
       throw unavailable('HeadObject', key, e);
     }
+  };
+
+  const sweepObjects = async (cutoff: number): Promise<number> => {
+    let removed = 0;
+    let token: string | undefined;
+    do {
+      const res = await call('ListObjectsV2', stagingPrefix, () =>
+        client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: stagingPrefix, ContinuationToken: token })),
+      );
+      const stale = (res.Contents ?? []).filter((o) => o.Key && o.LastModified && o.LastModified.getTime() < cutoff);
+      // A listing page holds at most 1000 keys, which is also DeleteObjects' limit.
+      if (stale.length > 0) {
+        const deleted = await call('DeleteObjects under', stagingPrefix, () =>
+          client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: stale.map((o) => ({ Key: o.Key! })), Quiet: true } })),
+        );
+        const failed = deleted.Errors?.[0];
+        if (failed) throw unavailable('DeleteObject', failed.Key ?? stagingPrefix, new Error(`${failed.Code}: ${failed.Message}`));
+        removed += stale.length;
+      }
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
+    return removed;
+  };
+
+  /** Null when the upload is already gone: completed or aborted by another process meanwhile. */
+  const lastPartAt = async (key: string, uploadId: string): Promise<number | null> => {
+    let newest = 0;
+    let marker: string | undefined;
+    do {
+      let res;
+      try {
+        res = await client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }));
+      } catch (e) {
+        if (statusOf(e) === 404) return null;
+        throw unavailable('ListParts of', key, e);
+      }
+      for (const part of res.Parts ?? []) newest = Math.max(newest, part.LastModified?.getTime() ?? 0);
+      marker = res.IsTruncated ? res.NextPartNumberMarker : undefined;
+    } while (marker);
+    return newest;
+  };
+
+  const sweepUploads = async (cutoff: number): Promise<number> => {
+    let removed = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const res = await call('ListMultipartUploads', stagingPrefix, () =>
+        client.send(
+          new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: stagingPrefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        ),
+      );
+      for (const { Key: key, UploadId: uploadId, Initiated: initiated } of res.Uploads ?? []) {
+        if (!key || !uploadId || !initiated || initiated.getTime() >= cutoff) continue;
+        const last = await lastPartAt(key, uploadId);
+        if (last === null || last >= cutoff) continue;
+        try {
+          await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+          removed += 1;
+        } catch (e) {
+          if (statusOf(e) !== 404) throw unavailable('AbortMultipartUpload of', key, e);
+        }
+      }
+      [keyMarker, uploadIdMarker] = res.IsTruncated ? [res.NextKeyMarker, res.NextUploadIdMarker] : [undefined, undefined];
+    } while (keyMarker);
+    return removed;
   };
 
   const store: S3BlobStore = {
@@ -172,6 +257,11 @@ export function s3BlobStore(opts: S3BlobStoreOptions): S3BlobStore {
     async presign(digest, ttlSeconds) {
       if (!opts.presignedRedirects) return null;
       return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: blobKey(digest) }), { expiresIn: ttlSeconds });
+    },
+
+    async sweepStaged(olderThanMs, now) {
+      const cutoff = now.getTime() - olderThanMs;
+      return (await sweepObjects(cutoff)) + (await sweepUploads(cutoff));
     },
 
     async list() {

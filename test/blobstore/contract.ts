@@ -171,6 +171,20 @@ export function defineBlobStoreContract(name: string, open: () => Promise<Opened
       expect(await s.store.get(blob.digest)).toBeNull();
     });
 
+    it('sweeps staged bodies older than the cut-off, keeping younger ones and committed blobs', async ({ skip }) => {
+      if (!s.store.sweepStaged) skip('this store leaves the sweep to a bucket lifecycle rule');
+      const before = await s.keys();
+      const committed = await staged(randomBytes(1000));
+      await s.store.stage(streamOf(randomBytes(1000)), MiB);
+      const hour = 60 * 60 * 1000;
+      expect(await s.store.sweepStaged!(hour, new Date())).toBe(0);
+      expect((await s.keys()).filter((k) => !before.includes(k))).toHaveLength(2);
+      expect(await s.store.sweepStaged!(hour, new Date(Date.now() + 2 * hour))).toBe(1);
+      const left = (await s.keys()).filter((k) => !before.includes(k));
+      expect(left).toHaveLength(1);
+      expect(left[0]).toContain(committed.digest.slice('sha256:'.length));
+    });
+
     it('refuses a key that is not a sha256 digest', async () => {
       await expect(s.store.head('sha256:../../etc/passwd')).rejects.toMatchObject({ code: 'bad_digest' });
       await expect(s.store.get('md5:abc')).rejects.toMatchObject({ code: 'bad_digest' });

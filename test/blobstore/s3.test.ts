@@ -1,12 +1,26 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { s3BlobStore } from '../../server/adapters/s3-blob-store.js';
+import { serverConfig } from '../../server/config.js';
+import { openNodeRegistry } from '../../server/node.js';
 import { defineBlobStoreContract, digestOf, streamOf } from './contract.js';
 import { radosgwAvailable, startRadosgw, type Radosgw } from './radosgw.js';
 
 const PART = 5 * 1024 * 1024;
+const HOUR = 60 * 60 * 1000;
 const available = await radosgwAvailable();
 
 /**
@@ -124,6 +138,109 @@ describe.skipIf(!available)('S3 adapter on radosgw', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  describe('sweepStaged', () => {
+    const objectsIn = async (bucket: string): Promise<string[]> =>
+      ((await gw.client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).sort();
+    const uploadsIn = async (bucket: string): Promise<string[]> =>
+      ((await gw.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).map((u) => u.Key!).sort();
+    const put = (bucket: string, key: string) => gw.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
+
+    /** What a process killed mid-publish leaves: a multipart upload with a part and no completion; the server's times. */
+    async function unfinished(bucket: string, key: string): Promise<{ initiated: number; lastPart: number }> {
+      const { UploadId } = await gw.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+      // radosgw stamps in milliseconds: the part must land in a later one than the start.
+      await new Promise((r) => setTimeout(r, 10));
+      await gw.client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: 'part one' }));
+      const uploads = await gw.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+      const parts = await gw.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId }));
+      return {
+        initiated: uploads.Uploads!.find((u) => u.UploadId === UploadId)!.Initiated!.getTime(),
+        lastPart: parts.Parts![0]!.LastModified!.getTime(),
+      };
+    }
+
+    it('removes staged objects and unfinished uploads past the cut-off, and nothing outside PREFIX/tmp/', async () => {
+      const bucket = await gw.createBucket();
+      const store = s3BlobStore({ client: gw.client, bucket, prefix: 'reg/' });
+      const bytes = new TextEncoder().encode('a committed archive');
+      await store.commit(await store.stage(streamOf(bytes), 100));
+      const leftover = await store.stage(streamOf(new TextEncoder().encode('refused mid-way')), 100);
+      await unfinished(bucket, 'reg/tmp/killed');
+      for (const key of ['reg/notes', 'reg/tmpfile', 'tmp/outside', 'other/tmp/x']) await put(bucket, key);
+      await unfinished(bucket, `reg/sha256/${'0'.repeat(64)}`);
+      await unfinished(bucket, 'tmp/outside-upload');
+      const objects = await objectsIn(bucket);
+      const uploads = await uploadsIn(bucket);
+
+      expect(await store.sweepStaged(HOUR, new Date())).toBe(0);
+      expect(await objectsIn(bucket)).toEqual(objects);
+      expect(await uploadsIn(bucket)).toEqual(uploads);
+
+      expect(await store.sweepStaged(HOUR, new Date(Date.now() + 2 * HOUR))).toBe(2);
+      expect(await objectsIn(bucket)).toEqual(objects.filter((k) => k !== `reg/${leftover.key}`));
+      expect(await uploadsIn(bucket)).toEqual(uploads.filter((k) => k !== 'reg/tmp/killed'));
+      const got = await store.get(digestOf(bytes));
+      expect(await new Response(got!.body).text()).toBe('a committed archive');
+    });
+
+    it('keeps an upload that received a part within the cut-off, however long ago it started', async () => {
+      const bucket = await gw.createBucket();
+      const store = s3BlobStore({ client: gw.client, bucket });
+      const { initiated, lastPart } = await unfinished(bucket, 'tmp/slow-publish');
+      expect(lastPart).toBeGreaterThan(initiated);
+      expect(await store.sweepStaged(HOUR, new Date(lastPart + HOUR))).toBe(0);
+      expect(await uploadsIn(bucket)).toEqual(['tmp/slow-publish']);
+      expect(await store.sweepStaged(HOUR, new Date(lastPart + HOUR + 1))).toBe(1);
+      expect(await uploadsIn(bucket)).toEqual([]);
+    });
+
+    it('sweeps its own prefix only, so registries can share a bucket', async () => {
+      const bucket = await gw.createBucket();
+      const root = s3BlobStore({ client: gw.client, bucket });
+      const team = s3BlobStore({ client: gw.client, bucket, prefix: 'team/' });
+      const body = () => streamOf(new TextEncoder().encode('left behind'));
+      await root.stage(body(), 100);
+      const teamLeftover = await team.stage(body(), 100);
+      await unfinished(bucket, 'tmp/root-upload');
+      await unfinished(bucket, 'team/tmp/team-upload');
+      const later = new Date(Date.now() + 2 * HOUR);
+
+      expect(await root.sweepStaged(HOUR, later)).toBe(2);
+      expect(await objectsIn(bucket)).toEqual([`team/${teamLeftover.key}`]);
+      expect(await uploadsIn(bucket)).toEqual(['team/tmp/team-upload']);
+
+      expect(await team.sweepStaged(HOUR, later)).toBe(2);
+      expect(await objectsIn(bucket)).toEqual([]);
+      expect(await uploadsIn(bucket)).toEqual([]);
+    });
+
+    it('runs when the registry starts, and a failing sweep only warns', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'uni-sweep-'));
+      const warn = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      try {
+        const bucket = await gw.createBucket();
+        const store = s3BlobStore({ client: gw.client, bucket, prefix: 'reg/' });
+        await store.stage(streamOf(new TextEncoder().encode('killed publish')), 100);
+        const lines: string[] = [];
+        const later = new Date(Date.now() + 2 * HOUR);
+        const first = await openNodeRegistry({ dataDir, blobs: store, clock: { now: () => later }, config: serverConfig({ log: (l) => lines.push(l) }) });
+        await first.close();
+        expect(lines).toContainEqual(expect.stringMatching(/^removed 1 staged upload/));
+        expect(await store.list()).toEqual([]);
+
+        const missing = s3BlobStore({ client: gw.client, bucket: 'no-such-bucket-here' });
+        const second = await openNodeRegistry({ dataDir, blobs: missing, config: serverConfig({ log: () => undefined }) });
+        await second.close();
+        expect(warn).toHaveBeenCalledWith(
+          expect.stringMatching(/^uni: warning: staged uploads were not swept: blob store: ListObjectsV2 tmp\/ failed: /),
+        );
+      } finally {
+        warn.mockRestore();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
   });
 
   it('check() names a missing bucket', async () => {
