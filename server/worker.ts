@@ -25,7 +25,6 @@ export interface Env {
 interface Prepared {
   app: ReturnType<typeof createApp>;
   ready: Promise<void>;
-  maxBodyBytes: number;
 }
 
 const prepared = new WeakMap<Env, Prepared>();
@@ -56,28 +55,43 @@ function prepare(env: Env): Prepared {
       config: configOf(env),
     };
     const token = env.UNI_ADMIN_TOKEN;
-    p = { app: createApp(deps), ready: token ? registerAdmin(deps, token) : Promise.resolve(), maxBodyBytes: deps.config.maxBodyBytes };
+    p = { app: createApp(deps), ready: token ? registerAdmin(deps, token) : Promise.resolve() };
     prepared.set(env, p);
   }
   return p;
 }
 
+/** Unread bodies that declare at most this many bytes are read before a refusal is sent. */
+const DRAIN_LIMIT = 8 * 1024 * 1024;
+/** How long a refusal waits for them: a client that sends less than it declared gets it then. */
+const DRAIN_DEADLINE_MS = 2000;
+
 /**
  * workerd drops a keep-alive connection whose request body the Worker left unread, without
  * sending `Connection: close`, so the client's next request on it fails with ECONNRESET. A
  * refusal that comes before the body is read (401, 403, 409 on visibility, a bad path)
- * therefore reads the rest of the body first, as Node's HTTP server does, when it declares a
- * length the registry would have accepted. A larger body, refused with 413 from its
- * Content-Length, or one of no declared length, is left unread: a client that declares more
- * than it sends would otherwise keep the answer waiting.
+ * therefore reads the rest of a small body first, as Node's HTTP server does. Bounded in size
+ * and time, so that nobody without a token can make the Worker receive 100 MB, or hold a
+ * request open by sending less than they declared; past either bound the connection is lost.
  */
-async function drainUnread(request: Request, maxBodyBytes: number): Promise<void> {
+async function drainUnread(request: Request): Promise<void> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (request.body === null || request.bodyUsed || !(declared <= maxBodyBytes)) return;
+  if (request.body === null || request.bodyUsed || !(declared <= DRAIN_LIMIT)) return;
+  const reader = request.body.getReader();
+  const drained = (async () => {
+    while (!(await reader.read()).done);
+  })();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, DRAIN_DEADLINE_MS);
+  });
   try {
-    await request.body.pipeTo(new WritableStream());
+    await Promise.race([drained, deadline]);
   } catch {
     // The client went away: there is no connection left to keep.
+  } finally {
+    clearTimeout(timer);
+    await reader.cancel().catch(() => undefined);
   }
 }
 
@@ -91,7 +105,7 @@ export default {
       throw e;
     }
     const response = await p.app.fetch(request, env, ctx);
-    await drainUnread(request, p.maxBodyBytes);
+    await drainUnread(request);
     return response;
   },
 } satisfies ExportedHandler<Env>;

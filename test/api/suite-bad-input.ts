@@ -97,6 +97,13 @@ export function defineBadInputTests(dep: DeploymentRef): void {
       });
     }
 
+    it('answers a publish without a token although the body it declared never comes', async () => {
+      const before = await dep().snapshot();
+      const r = await putDeclaringLength(dep().baseUrl, PATH, undefined, 1024 * 1024, Buffer.alloc(1024));
+      expect(r.status).toBe(401);
+      expect(await dep().snapshot()).toEqual(before);
+    }, 15_000);
+
     it('refuses a body over the limit from its Content-Length, with 413', async () => {
       const before = await dep().snapshot();
       const r = await putDeclaringLength(dep().baseUrl, PATH, dep().adminToken, 3 * 1024 ** 3, Buffer.alloc(1024));
