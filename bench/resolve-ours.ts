@@ -2,23 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isUniError } from '../schemas/errors.js';
 import { resolve, type SolveStats } from '../client/resolver/index.js';
 import type { PackageSource, PackageVersionInfo } from '../client/types.js';
+import { cpuSince, type Outcome } from './resolve-outcome.js';
 import { shapeByName, type Shape } from './resolve-shapes.js';
-
-export interface Outcome {
-  ms: number;
-  /**
-   * CPU time of the process over the run: on a shared machine, wall time mostly measures the
-   * neighbours. process.cpuUsage() counts every thread of the process, but whichever thread is
-   * not running the solver is idle, awaiting the worker's message, so this is the solver's time.
-   */
-  cpuMs: number;
-  solution: Record<string, string> | null;
-}
-
-export const cpuSince = (start: NodeJS.CpuUsage): number => {
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
-};
 
 export function sourceOf(shape: Shape): PackageSource {
   const infos = new Map<string, PackageVersionInfo[]>();

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Outcome } from './resolve-ours.js';
+import { cpuSince, type Outcome } from './resolve-outcome.js';
 import { shapeByName, type Shape } from './resolve-shapes.js';
 
 interface ElmSolver {
@@ -40,7 +40,6 @@ function peerSolver(shape: Shape): () => Outcome {
   }
   const root = elmJson('bench/root', '1.0.0', Object.fromEntries(Object.entries(shape.root).map(([d, r]) => [d, r.elm])));
   return () => {
-    // Not resolve-ours.js's cpuSince: importing that module here would also run its worker.
     const cpu = process.cpuUsage();
     const start = performance.now();
     let solution: Record<string, string> | null = null;
@@ -53,9 +52,7 @@ function peerSolver(shape: Shape): () => Outcome {
     } catch {
       solution = null;
     }
-    const ms = performance.now() - start;
-    const used = process.cpuUsage(cpu);
-    return { ms, cpuMs: (used.user + used.system) / 1000, solution };
+    return { ms: performance.now() - start, cpuMs: cpuSince(cpu), solution };
   };
 }
 

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import semver from 'semver';
 import type { SolveStats } from '../client/resolver/index.js';
-import { runOurs, sourceOf, type Outcome } from './resolve-ours.js';
+import type { Outcome } from './resolve-outcome.js';
+import { runOurs, sourceOf } from './resolve-ours.js';
 import { SHAPES, shapeByName, type Shape } from './resolve-shapes.js';
 
 /**

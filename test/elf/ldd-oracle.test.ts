@@ -5,7 +5,8 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveClosure, type Closure } from '../../client/elf/closure.js';
-import { dynamicExecutables, ensureDebianPackage, lddSet, lddSetAsync, mapLimit } from './ldd.js';
+import { inParallel } from '../../server/mirror/parallel.js';
+import { dynamicExecutables, ensureDebianPackage, lddSet, lddSetAsync } from './ldd.js';
 
 function foundSet(c: Closure): Set<string> {
   const set = new Set(c.libraries.map((l) => `${l.name} => ${l.path}`));
@@ -43,7 +44,7 @@ describe('library closure against ldd', () => {
     // an even spread over the sorted names takes seconds and still reaches every kind of program.
     const programs = await dynamicExecutables(['/usr/bin', '/usr/sbin'], 150);
     expect(programs.length).toBeGreaterThan(100);
-    const mismatched = await mapLimit(programs, 4, async (p) => {
+    const mismatched = await inParallel(programs, 4, async (p) => {
       const mine = [...foundSet(closureOf(p))].sort().join('\n');
       const theirs = [...(await lddSetAsync(p))].sort().join('\n');
       return mine === theirs ? null : { program: p, mine, theirs };

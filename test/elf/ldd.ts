@@ -6,6 +6,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { inParallel } from '../../server/mirror/parallel.js';
 
 const run = promisify(execFile);
 
@@ -28,20 +29,6 @@ function parseLdd(stdout: string): Set<string> {
     .map((l) => l.trim().replace(/ \(0x[0-9a-f]+\)$/, ''))
     .filter((l) => l !== '' && !l.startsWith('linux-vdso'));
   return new Set(lines.map((l) => l.replace(/=> (\S+)/, (_m, p: string) => `=> ${path.posix.normalize(p)}`)));
-}
-
-/** `fn` over `items`, at most `limit` at a time, results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 export function isElf(file: string): boolean {
@@ -75,7 +62,7 @@ export async function dynamicExecutables(dirs: string[], count: number): Promise
   const all = [...elves];
   const step = Math.max(1, Math.floor(all.length / (count * 1.1)));
   const spread = all.filter((_p, i) => i % step === 0);
-  const interp = await mapLimit(spread, 4, async (p) => (await run('readelf', ['-lW', p], { encoding: 'utf8' })).stdout.includes('INTERP'));
+  const interp = await inParallel(spread, 4, async (p) => (await run('readelf', ['-lW', p], { encoding: 'utf8' })).stdout.includes('INTERP'));
   return spread.filter((_p, i) => interp[i]).slice(0, count);
 }
 
