@@ -10,14 +10,15 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-export function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o644): void {
+/** `fsync: false` for a file that is only a hint: no reader sees it partial, but a crash may leave it empty. */
+export function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o644, { fsync = true } = {}): void {
   mkdirSync(dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   try {
     const fd = openSync(tmp, 'wx', mode);
     try {
       writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-      fsyncSync(fd);
+      if (fsync) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

@@ -1,13 +1,17 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CacheLayout } from './layout.js';
-import { readMarker, type TreeMarker } from './tree.js';
+import { COMPLETE_MARKER, readMarker, type TreeMarker } from './tree.js';
 
 export interface CachedTree extends TreeMarker {
   /** The extracted top folder. */
   path: string;
   /** The tree's folder under trees/sha256/. */
   dir: string;
+  /**
+   * When the tree was extracted: its marker's mtime, written once. Not the folder's, which
+   * moves whenever the stamp is rewritten, so that a checked tree would never grow old.
+   */
   mtimeMs: number;
 }
 
@@ -26,7 +30,7 @@ export function listTrees(layout: CacheLayout): CachedTree[] {
     if (!/^[0-9a-f]{64}$/.test(hex)) continue;
     const dir = join(layout.trees, hex);
     const marker = readMarker(dir, `sha256:${hex}`);
-    if (marker) out.push({ ...marker, path: join(dir, marker.top), dir, mtimeMs: statSync(dir).mtimeMs });
+    if (marker) out.push({ ...marker, path: join(dir, marker.top), dir, mtimeMs: statSync(join(dir, COMPLETE_MARKER)).mtimeMs });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version) || a.arch.localeCompare(b.arch));
 }

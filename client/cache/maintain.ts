@@ -36,7 +36,7 @@ export async function verifyCache(layout: CacheLayout, lock: LockOptions = DEFAU
   const buf = Buffer.allocUnsafe(1 << 20);
   for (const a of listArchives(layout)) {
     report.archives++;
-    const got = `sha256:${hashFile(a.path, buf)}`;
+    const got = `sha256:${await hashFile(a.path, buf)}`;
     if (got !== a.digest) {
       await withLock(lockPath(layout, a.digest), async () => rmSync(a.path, { force: true }), lock);
       report.removed.push({ kind: 'archive', digest: a.digest, problem: `its bytes hash to ${got}` });

@@ -16,8 +16,8 @@ import {
   writeSync,
   type Stats,
 } from 'node:fs';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { join, relative } from 'node:path';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { UniError } from '../../schemas/errors.js';
 import type { ArchiveEntry, ArchiveVisitor, FileIndexEntry } from '../../schemas/archive/types.js';
 import { writeFileAtomic } from './atomic.js';
@@ -204,13 +204,37 @@ export function readMarker(treeDir: string, digest: string): TreeMarker | null {
   }
 }
 
-/** The file's sha256 in hex, read through `buf` (a caller hashing many files passes one buffer for all). */
-export function hashFile(path: string, buf: Buffer = Buffer.allocUnsafe(1 << 20)): string {
+/**
+ * How long hashing runs before it lets the event loop turn. Re-hashing holds the digest's lock,
+ * which only a timer keeps alive (lock.ts): a tree hashed in one synchronous stretch longer
+ * than the lock's stale age would be taken from under this process, and the new holder would
+ * remove it as leftovers.
+ */
+const TURN_EVERY_MS = 50;
+
+/** Lets timers run whenever TURN_EVERY_MS have passed since the last time it did. */
+function pacer(): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < TURN_EVERY_MS) return;
+    await nextTurn();
+    last = performance.now();
+  };
+}
+
+/**
+ * The file's sha256 in hex, read through `buf` (a caller hashing many files passes one buffer
+ * for all) and `pace`d between chunks (one pacer for many files keeps the turns evenly spaced).
+ */
+export async function hashFile(path: string, buf: Buffer = Buffer.allocUnsafe(1 << 20), pace = pacer()): Promise<string> {
   const h = createHash('sha256');
   const fd = openSync(path, 'r');
   try {
     let n: number;
-    while ((n = readSync(fd, buf, 0, buf.length, null)) > 0) h.update(buf.subarray(0, n));
+    while ((n = readSync(fd, buf, 0, buf.length, null)) > 0) {
+      h.update(buf.subarray(0, n));
+      await pace();
+    }
   } finally {
     closeSync(fd);
   }
@@ -219,8 +243,9 @@ export function hashFile(path: string, buf: Buffer = Buffer.allocUnsafe(1 << 20)
 
 /**
  * Re-hashes every file of a tree against its marker. Returns the first problem found, or null
- * when the tree is exactly what the archive held; then the stamp is written anew, so that the
- * next warm get trusts the tree without hashing it. Called under the digest's lock.
+ * when the tree is exactly what the archive held; then the stamp is written anew if it no
+ * longer holds, so that the next warm get trusts the tree without hashing it. Called under the
+ * digest's lock.
  */
 export async function verifyTree(treeDir: string, digest: string): Promise<string | null> {
   const marker = readMarker(treeDir, digest);
@@ -233,16 +258,37 @@ export async function verifyTree(treeDir: string, digest: string): Promise<strin
   } catch {
     return 'the file index is missing or unreadable';
   }
+  // `uni cache verify` checks trees whose stamp holds: rewriting it would cost a write, and
+  // perhaps a wait for the clock's tick, for nothing.
+  const stamped = stampHolds(treeDir, marker.top);
   const root = join(treeDir, marker.top);
+  const stats = new Map<string, Stats>();
+  let problem: string | null;
+  try {
+    problem = await compareTree(root, marker.top, files, stats);
+  } catch (e) {
+    const { errno, code, path } = e as NodeJS.ErrnoException;
+    if (typeof errno !== 'number') throw e;
+    // A path the check cannot read (a chmod 000, an entry removed meanwhile) is damage like
+    // any other: the tree is rebuilt instead of the get failing.
+    return `${relative(root, path ?? root) || marker.top} is unreadable (${code})`;
+  }
+  if (problem) return problem;
+  if (!stamped) await writeStamp(treeDir, stats);
+  return null;
+}
+
+/** The first difference between the tree at `root` and its index; fills `stats` for the stamp. */
+async function compareTree(root: string, top: string, files: FileIndexEntry[], stats: Map<string, Stats>): Promise<string | null> {
   const expected = treePaths(files);
   // Taken before any byte is hashed: a file changed while it is hashed then no longer matches the stamp.
-  const stats = new Map<string, Stats>();
   for (const p of expected) {
     const st = lstatSync(join(root, p), { throwIfNoEntry: false });
-    if (!st) return `${p || marker.top} is missing`;
+    if (!st) return `${p || top} is missing`;
     stats.set(p, st);
   }
   const buf = Buffer.allocUnsafe(1 << 20);
+  const pace = pacer();
   for (const f of files) {
     if (f.path === '' || f.path === '.') continue;
     const st = stats.get(f.path)!;
@@ -250,7 +296,7 @@ export async function verifyTree(treeDir: string, digest: string): Promise<strin
     if (f.type === 'file') {
       if (!st.isFile()) return `${f.path} is not a regular file`;
       if (st.size !== f.size) return `${f.path} has ${st.size} bytes, expected ${f.size}`;
-      if (hashFile(p, buf) !== f.sha256) return `${f.path} does not match its sha256`;
+      if ((await hashFile(p, buf, pace)) !== f.sha256) return `${f.path} does not match its sha256`;
     } else if (f.type === 'dir') {
       if (!st.isDirectory()) return `${f.path} is not a folder`;
     } else if (!st.isSymbolicLink() || readlinkSync(p) !== f.linkTarget) {
@@ -258,9 +304,7 @@ export async function verifyTree(treeDir: string, digest: string): Promise<strin
     }
   }
   const extra = findExtra(root, '', expected);
-  if (extra) return `${extra} is not part of the package`;
-  await writeStamp(treeDir, stats);
-  return null;
+  return extra ? `${extra} is not part of the package` : null;
 }
 
 /** The top folder (''), every entry of the index and the folders it implies without listing them. */
@@ -277,7 +321,10 @@ function treePaths(files: FileIndexEntry[]): Set<string> {
 /** Per path: what any write, chmod or replacement changes (a folder's mtime also moves when an entry comes or goes). */
 type Stamp = Record<string, [size: number, mtimeMs: number, ctimeMs: number, ino: number]>;
 
-/** How long writeStamp waits for the disk's clock to tick; on a disk with coarser timestamps the next get re-hashes once instead. */
+/**
+ * How long writeStamp waits, after its first write, for the disk's clock to tick; on a disk
+ * with coarser timestamps the next get re-hashes once instead.
+ */
 const STAMP_TICK_WAIT_MS = 100;
 
 /**
@@ -285,6 +332,7 @@ const STAMP_TICK_WAIT_MS = 100;
  * records, as git does with its index: a same-size rewrite within the tick of a recorded ctime
  * would leave every stat as it was, so stampHolds distrusts an entry not older than the stamp.
  * Waiting for the tick here (a few milliseconds) spares the next get from re-hashing the tree.
+ * Not fsynced: a stamp lost in a crash costs one re-hash, while a slow fsync would eat the wait.
  */
 async function writeStamp(treeDir: string, stats: Map<string, Stats>): Promise<void> {
   const stamp: Stamp = {};
@@ -295,11 +343,11 @@ async function writeStamp(treeDir: string, stats: Map<string, Stats>): Promise<v
   }
   const target = join(treeDir, STAMP_FILE);
   const text = JSON.stringify(stamp);
+  writeFileAtomic(target, text, 0o444, { fsync: false });
   const giveUp = Date.now() + STAMP_TICK_WAIT_MS;
-  writeFileAtomic(target, text, 0o444);
   while (lstatSync(target).mtimeMs <= newest && Date.now() < giveUp) {
     await sleep(1);
-    writeFileAtomic(target, text, 0o444);
+    writeFileAtomic(target, text, 0o444, { fsync: false });
   }
 }
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheLayout, treePath, type CacheLayout } from '../../client/cache/layout.js';
-import { verifyCache } from '../../client/cache/maintain.js';
-import { STAMP_FILE, removeTree, stampHolds } from '../../client/cache/tree.js';
+import { cleanCache, verifyCache } from '../../client/cache/maintain.js';
+import { COMPLETE_MARKER, STAMP_FILE, removeTree, stampHolds } from '../../client/cache/tree.js';
 import { installPackages } from '../../client/install/index.js';
 import { silentProgress } from '../../client/progress.js';
 import { RegistryClient } from '../../client/registry/client.js';
@@ -40,6 +40,12 @@ function install() {
 }
 
 type Stamp = Record<string, [number, number, number, number]>;
+
+/** What changes when the stamp is written anew (a temp file renamed over it). */
+function stampId(): string {
+  const st = lstatSync(join(treePath(layout, digest), STAMP_FILE));
+  return `${st.ino}:${st.mtimeMs}:${st.ctimeMs}`;
+}
 
 function readStamp(): { stamp: Stamp; written: number } {
   const path = join(treePath(layout, digest), STAMP_FILE);
@@ -77,6 +83,7 @@ describe('the stat stamp of a cached tree', () => {
     rmSync(stampPath);
     await install();
     expect(stampHolds(treePath(layout, digest), 'redis_7.2.4')).toBe(true);
+    chmodSync(stampPath, 0o644);
     writeFileSync(stampPath, '{"README.md": 3');
     await install();
     expect(stampHolds(treePath(layout, digest), 'redis_7.2.4')).toBe(true);
@@ -126,5 +133,51 @@ describe('the stat stamp of a cached tree', () => {
     expect((await verifyCache(layout)).removed).toEqual([]);
     expect(stampHolds(treePath(layout, digest), 'redis_7.2.4')).toBe(true);
     expect(existsSync(p!.path)).toBe(true);
+  });
+
+  it('cache verify leaves a stamp that holds as it is, and a verified tree as old as it was for cache clean', async () => {
+    const [p] = await install();
+    const dir = treePath(layout, digest);
+    const extracted = new Date(Date.now() - 40 * 86_400_000);
+    utimesSync(join(dir, COMPLETE_MARKER), extracted, extracted);
+    utimesSync(dir, extracted, extracted);
+    const id = stampId();
+    expect((await verifyCache(layout)).removed).toEqual([]);
+    expect(stampId()).toBe(id);
+    // A stamp that no longer holds is rewritten, which moves the folder's mtime but not the tree's age.
+    const manifest = join(p!.path, 'package.manifest');
+    chmodSync(manifest, 0o644);
+    chmodSync(manifest, 0o444);
+    expect((await verifyCache(layout)).removed).toEqual([]);
+    expect(stampId()).not.toBe(id);
+    const report = await cleanCache(layout, 30 * 86_400_000, Date.now());
+    expect(report.removed).toContainEqual({ kind: 'tree', what: 'library/redis@7.2.4 (x86_64)' });
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('a path that cannot be read is damage: the tree is rebuilt, not the get failed', async () => {
+    const [p] = await install();
+    const bin = join(p!.path, 'sysroot/usr/bin');
+    chmodSync(join(p!.path, 'sysroot/usr'), 0o755);
+    removeTree(bin);
+    writeFileSync(bin, 'not a folder');
+    await install();
+    expect(notes).toEqual(['the cached tree of library/redis@7.2.4 (x86_64) was damaged (sysroot/usr/bin/true is unreadable (ENOTDIR)) and was rebuilt from the cached archive']);
+    expect(readFileSync(join(bin, 'true')).subarray(1, 4).toString()).toBe('ELF');
+  });
+
+  // Root reads what chmod 000 forbids.
+  it.skipIf(process.getuid?.() === 0)('a file or folder chmod 000 is rebuilt, and the tree removed despite it', async () => {
+    const [p] = await install();
+    chmodSync(join(p!.path, 'README.md'), 0o000);
+    await install();
+    chmodSync(join(p!.path, 'sysroot/usr'), 0o000);
+    await install();
+    expect(notes).toEqual([
+      'the cached tree of library/redis@7.2.4 (x86_64) was damaged (README.md is unreadable (EACCES)) and was rebuilt from the cached archive',
+      'the cached tree of library/redis@7.2.4 (x86_64) was damaged (sysroot/usr/bin is unreadable (EACCES)) and was rebuilt from the cached archive',
+    ]);
+    expect(readFileSync(join(p!.path, 'README.md'), 'utf8')).toBe('# redis\n');
+    expect(readFileSync(join(p!.path, 'sysroot/usr/bin/true')).subarray(1, 4).toString()).toBe('ELF');
   });
 });
