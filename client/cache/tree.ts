@@ -212,11 +212,11 @@ export function readMarker(treeDir: string, digest: string): TreeMarker | null {
  */
 const TURN_EVERY_MS = 50;
 
-/** Lets timers run whenever TURN_EVERY_MS have passed since the last time it did. */
-function pacer(): () => Promise<void> {
+/** Lets timers run whenever `turnEveryMs` have passed since the last time it did. */
+function pacer(turnEveryMs = TURN_EVERY_MS): () => Promise<void> {
   let last = performance.now();
   return async () => {
-    if (performance.now() - last < TURN_EVERY_MS) return;
+    if (performance.now() - last < turnEveryMs) return;
     await nextTurn();
     last = performance.now();
   };
@@ -247,7 +247,7 @@ export async function hashFile(path: string, buf: Buffer = Buffer.allocUnsafe(1 
  * longer holds, so that the next warm get trusts the tree without hashing it. Called under the
  * digest's lock.
  */
-export async function verifyTree(treeDir: string, digest: string): Promise<string | null> {
+export async function verifyTree(treeDir: string, digest: string, turnEveryMs = TURN_EVERY_MS): Promise<string | null> {
   const marker = readMarker(treeDir, digest);
   if (!marker) return 'no valid completion marker';
   let files: FileIndexEntry[];
@@ -265,7 +265,7 @@ export async function verifyTree(treeDir: string, digest: string): Promise<strin
   const stats = new Map<string, Stats>();
   let problem: string | null;
   try {
-    problem = await compareTree(root, marker.top, files, stats);
+    problem = await compareTree(root, marker.top, files, stats, pacer(turnEveryMs));
   } catch (e) {
     const { errno, code, path } = e as NodeJS.ErrnoException;
     if (typeof errno !== 'number') throw e;
@@ -279,7 +279,7 @@ export async function verifyTree(treeDir: string, digest: string): Promise<strin
 }
 
 /** The first difference between the tree at `root` and its index; fills `stats` for the stamp. */
-async function compareTree(root: string, top: string, files: FileIndexEntry[], stats: Map<string, Stats>): Promise<string | null> {
+async function compareTree(root: string, top: string, files: FileIndexEntry[], stats: Map<string, Stats>, pace: () => Promise<void>): Promise<string | null> {
   const expected = treePaths(files);
   // Taken before any byte is hashed: a file changed while it is hashed then no longer matches the stamp.
   for (const p of expected) {
@@ -288,7 +288,6 @@ async function compareTree(root: string, top: string, files: FileIndexEntry[], s
     stats.set(p, st);
   }
   const buf = Buffer.allocUnsafe(1 << 20);
-  const pace = pacer();
   for (const f of files) {
     if (f.path === '' || f.path === '.') continue;
     const st = stats.get(f.path)!;
