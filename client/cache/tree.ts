@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
-  fstatSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -17,21 +16,15 @@ import {
   type Stats,
 } from 'node:fs';
 import { join, relative } from 'node:path';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { UniError } from '../../schemas/errors.js';
 import type { ArchiveEntry, ArchiveVisitor, FileIndexEntry } from '../../schemas/archive/types.js';
-import { writeFileAtomic } from './atomic.js';
+import { stampHolds, writeStamp } from './stamp.js';
 
 /** Written last into a tree; a tree without a valid one is never trusted. */
 export const COMPLETE_MARKER = '.complete';
 /** The file index of the tree (path, type, mode, size, sha256, link), for re-hashing it (verifyTree). */
 export const INDEX_FILE = '.index.json';
-/**
- * The stat data of every path of the tree when it was last known to match its index (see
- * stampHolds). A hint that spares a warm get the re-hashing, never a trust anchor: the sha256s
- * stay in the index, whose hash is in the marker.
- */
-export const STAMP_FILE = '.stat.json';
 
 /** Small on purpose: a warm `uni pkg get` reads this and the stamp, never the index. */
 export interface TreeMarker {
@@ -315,70 +308,6 @@ function treePaths(files: FileIndexEntry[]): Set<string> {
     paths.add(f.path);
   }
   return paths;
-}
-
-/** Per path: what any write, chmod or replacement changes (a folder's mtime also moves when an entry comes or goes). */
-type Stamp = Record<string, [size: number, mtimeMs: number, ctimeMs: number, ino: number]>;
-
-/**
- * How long writeStamp waits, after its first write, for the disk's clock to tick; on a disk
- * with coarser timestamps the next get re-hashes once instead.
- */
-const STAMP_TICK_WAIT_MS = 100;
-
-/**
- * Writes the stamp atomically, and again until its own mtime is later than every ctime it
- * records, as git does with its index: a same-size rewrite within the tick of a recorded ctime
- * would leave every stat as it was, so stampHolds distrusts an entry not older than the stamp.
- * Waiting for the tick here (a few milliseconds) spares the next get from re-hashing the tree.
- * Not fsynced: a stamp lost in a crash costs one re-hash, while a slow fsync would eat the wait.
- */
-async function writeStamp(treeDir: string, stats: Map<string, Stats>): Promise<void> {
-  const stamp: Stamp = {};
-  let newest = 0;
-  for (const [p, st] of stats) {
-    stamp[p] = [st.size, st.mtimeMs, st.ctimeMs, st.ino];
-    newest = Math.max(newest, st.ctimeMs);
-  }
-  const target = join(treeDir, STAMP_FILE);
-  const text = JSON.stringify(stamp);
-  writeFileAtomic(target, text, 0o444, { fsync: false });
-  const giveUp = Date.now() + STAMP_TICK_WAIT_MS;
-  while (lstatSync(target).mtimeMs <= newest && Date.now() < giveUp) {
-    await sleep(1);
-    writeFileAtomic(target, text, 0o444, { fsync: false });
-  }
-}
-
-/**
- * Whether every path the stamp records still has the stat data recorded, which is what a warm
- * get checks instead of re-hashing: a few hundred lstat calls for a few hundred files. A missing
- * or unreadable stamp does not hold, nor does an entry whose ctime is not older than the stamp
- * (see writeStamp). An added or removed entry moves its folder's mtime.
- */
-export function stampHolds(treeDir: string, top: string): boolean {
-  // Concatenated, not join()ed: in a fresh process join() costs as much as the lstat it feeds.
-  const root = `${join(treeDir, top)}/`;
-  try {
-    const fd = openSync(join(treeDir, STAMP_FILE), 'r');
-    let written: number;
-    let stamp: Stamp;
-    try {
-      written = fstatSync(fd).mtimeMs;
-      stamp = JSON.parse(readFileSync(fd, 'utf8')) as Stamp;
-    } finally {
-      closeSync(fd);
-    }
-    for (const p in stamp) {
-      const [size, mtimeMs, ctimeMs, ino] = stamp[p]!;
-      if (ctimeMs >= written) return false;
-      const st = lstatSync(root + p, { throwIfNoEntry: false });
-      if (!st || st.size !== size || st.mtimeMs !== mtimeMs || st.ctimeMs !== ctimeMs || st.ino !== ino) return false;
-    }
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function findExtra(root: string, rel: string, expected: Set<string>): string | null {
