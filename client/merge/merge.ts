@@ -21,6 +21,10 @@ export interface MergeInput {
   userFiles: Placement[];
   /** The klib files found in the config's KlibDir, by klib name. */
   klibFiles: Map<string, Entry>;
+  /** Files ops writes into every image (resolv.conf, hostname, passwd), laid over the packages' and under the user's. */
+  defaultFiles: { placement: Placement; onlyIfAbsent: boolean }[];
+  /** Environment ops gives every program (USER, PWD, NANOS_ARCH, ...); the packages' and the config's Env win. */
+  defaultEnv: Record<string, string>;
 }
 
 /** The merged image, in a form both writers (nanos tuple, JSON) read. */
@@ -80,12 +84,21 @@ function layersOf<T>(packages: readonly InstalledPackage[], pick: (p: InstalledP
   return out;
 }
 
+/**
+ * Where a package's Program is in the image. A relative one (`lua_5.2.4/lua`) names a file of the
+ * package's top folder by its last part, which ops lays, and runs, at `/<last part>`.
+ */
+export function packageProgramPath(program: string): string {
+  if (program.startsWith('/')) return program;
+  return `/${program.split('/').filter((p) => p !== '').pop() ?? ''}`;
+}
+
 /** The config's Program, or the one direct dependency that declares one. */
 function chooseProgram(config: ProjectConfig, packages: readonly InstalledPackage[]): { path: string; from: string } {
   if (config.Program !== undefined) return { path: config.Program, from: 'config.json' };
   const direct = new Set(Object.keys(config.Dependencies ?? {}));
   const candidates = packages.filter((p) => direct.has(canonicalName(p.name)) && p.manifest.Program !== undefined);
-  if (candidates.length === 1) return { path: candidates[0]!.manifest.Program!, from: labelOf(candidates[0]!) };
+  if (candidates.length === 1) return { path: packageProgramPath(candidates[0]!.manifest.Program!), from: labelOf(candidates[0]!) };
   if (candidates.length === 0) {
     const names = [...direct].join(', ') || 'none';
     throw new UniError('no_program', `no program to run: set Program in config.json, or depend directly on a package that declares one (direct dependencies: ${names})`);
@@ -106,9 +119,21 @@ function union(lists: readonly (readonly string[] | undefined)[]): string[] {
   return [...new Set(lists.flatMap((l) => l ?? []))].sort();
 }
 
-/** Klibs: the union of the config's and every package's. */
+/**
+ * Klibs: the union of the config's and every package's, with those ops adds for what needs
+ * them: RADAR_KEY in Env needs tls and radar, a firewall setting the firewall klib, and
+ * cloud_init needs tls.
+ */
 export function klibNames(config: ProjectConfig, packages: readonly InstalledPackage[]): string[] {
-  return union([config.Klibs, ...packages.map((p) => p.manifest.Klibs)]);
+  const named = union([config.Klibs, ...packages.map((p) => p.manifest.Klibs)]);
+  const envKeys = new Set([config.Env, ...packages.map((p) => p.manifest.Env)].flatMap((e) => Object.keys(e ?? {})));
+  const passthroughKeys = new Set([config.ManifestPassthrough, ...packages.map((p) => p.manifest.ManifestPassthrough)].flatMap((e) => Object.keys(e ?? {})));
+  const implied = [
+    ...(envKeys.has('RADAR_KEY') ? ['tls', 'radar'] : []),
+    ...(passthroughKeys.has('firewall') ? ['firewall'] : []),
+    ...(named.includes('cloud_init') ? ['tls'] : []),
+  ];
+  return union([named, implied]);
 }
 
 /** The root tuple's further keys: Debugflags, reboot_on_exit, notrace, then ManifestPassthrough over them. */
@@ -157,6 +182,9 @@ export function mergeImage(input: MergeInput): ImageManifest {
 
   const root = emptyRoot();
   for (const { placements } of packages) for (const p of placements) place(root, p.parts, p.entry, p.origin);
+  for (const { placement: p, onlyIfAbsent } of input.defaultFiles) {
+    if (!onlyIfAbsent || lookup(root, p.parts) === undefined) place(root, p.parts, p.entry, p.origin);
+  }
   for (const p of input.userFiles) place(root, p.parts, p.entry, p.origin);
 
   const chosen = chooseProgram(config, installed);
@@ -173,8 +201,12 @@ export function mergeImage(input: MergeInput): ImageManifest {
 
   const table = (what: string, pick: (p: InstalledPackage) => Record<string, string> | undefined, mine: Record<string, string> | undefined) =>
     (mergeSetting(what, layersOf(installed, pick), mine, dependsOn) ?? {}) as Record<string, string>;
-  const environment = table('Env', (p) => p.manifest.Env, config.Env);
+  const environment = { ...input.defaultEnv, ...table('Env', (p) => p.manifest.Env, config.Env) };
   const mounts = table('Mounts', (p) => p.manifest.Mounts, config.Mounts);
+  // nanos refuses a mount point that is not a folder of the image; ops makes it (AddMount).
+  for (const [label, point] of Object.entries(mounts)) {
+    place(root, splitImagePath(point.split(':')[0]!, `Mounts: ${label}`), { kind: 'dir' }, { label: `Mounts: ${label}` });
+  }
   const passthrough = (mergeSetting(
     'ManifestPassthrough',
     layersOf(installed, (p) => p.manifest.ManifestPassthrough as Record<string, PassthroughValue> | undefined),
@@ -190,9 +222,6 @@ export function mergeImage(input: MergeInput): ImageManifest {
   const boot = klibBoot(klibs, config, input.klibFiles);
 
   const notes: string[] = [];
-  if (config.NameServers !== undefined) {
-    notes.push('NameServers is not written to the image (ops writes /etc/resolv.conf); add your own resolv.conf with Files or MapDirs');
-  }
 
   return {
     arch: input.arch,
@@ -209,4 +238,13 @@ export function mergeImage(input: MergeInput): ImageManifest {
     packages: installed.map((p) => ({ name: canonicalName(p.name), version: p.version, digest: p.digest })),
     notes,
   };
+}
+
+/**
+ * ops's Args copy: the file or folder named by argv[1], read from the project folder, goes
+ * into the image at that path (`{"Args":["hello.js"]}` runs /hello.js), unless
+ * DisableArgsCopy. It is the user's own file: it wins over a package's.
+ */
+export function addArgsCopy(manifest: ImageManifest, placements: readonly Placement[]): void {
+  for (const p of placements) place(manifest.root, p.parts, p.entry, p.origin);
 }

@@ -8,6 +8,7 @@ import { INDEX_FILE } from '../cache/tree.js';
 import type { InstalledPackage } from '../types.js';
 import type { ProjectConfig } from './config.js';
 import { describeHostPath, scanFolder, type Entry, type KnownFile } from './scan.js';
+import { packageProgramPath } from './merge.js';
 import { splitImagePath, type Origin } from './tree.js';
 
 /** One entry and where it goes in the image. */
@@ -48,17 +49,18 @@ async function cacheIndex(pkg: InstalledPackage): Promise<Map<string, KnownFile>
 }
 
 /**
- * A package's extracted top folder: sysroot/ is laid at `/`, the folder's other files at
- * `/<top>/` (where ops puts a package's program), and package.manifest nowhere.
+ * A package's extracted top folder, as ops lays it (lepton/image.go, BuildPackageManifest):
+ * sysroot/ at `/`; a relative Program (`lua_5.2.4/lua`) names the top folder's file of that
+ * last name, laid at `/lua`; the top folder's other files, package.manifest among them, nowhere.
  */
 export async function packagePlacements(pkg: InstalledPackage): Promise<Placement[]> {
-  const top = basename(pkg.path);
   const origin: Origin = { label: `${canonicalName(pkg.name)}@${pkg.version}`, package: canonicalName(pkg.name) };
+  const program = pkg.manifest.Program;
+  const topProgram = program !== undefined && !program.startsWith('/') ? packageProgramPath(program).slice(1) : undefined;
   const out: Placement[] = [];
   for (const { rel, entry } of await scanFolder(pkg.path, await cacheIndex(pkg))) {
-    if (rel === MANIFEST || rel === SYSROOT) continue;
-    const parts = rel.startsWith(`${SYSROOT}/`) ? rel.slice(SYSROOT.length + 1).split('/') : [top, ...rel.split('/')];
-    out.push({ parts, entry, origin });
+    if (rel.startsWith(`${SYSROOT}/`)) out.push({ parts: rel.slice(SYSROOT.length + 1).split('/'), entry, origin });
+    else if (rel === topProgram && rel !== MANIFEST) out.push({ parts: [rel], entry, origin });
   }
   return out;
 }
@@ -144,6 +146,28 @@ export async function configPlacements(config: ProjectConfig, configDir: string)
     out.push(...(await mapDirPlacements(key, target, base, `MapDirs: ${key}`)));
   }
   return out;
+}
+
+/**
+ * ops's Args copy: argv[1] names a file or folder of the project folder (the base Files are
+ * relative to), which goes into the image at that path. An argument that names nothing there,
+ * or a path outside it, is an ordinary argument and copies nothing, as in ops.
+ */
+export async function argsCopyPlacements(arg: string, config: ProjectConfig, configDir: string): Promise<Placement[]> {
+  const base = resolve(configDir, config.LocalFilesParentDirectory ?? '.');
+  const host = join(base, arg);
+  const rel = relative(base, host);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return [];
+  let entry: Entry;
+  try {
+    entry = await describeHostPath(host, true);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw e;
+  }
+  const origin: Origin = { label: `config.json (Args[1] copy: ${arg})` };
+  const parts = splitImagePath(arg, 'Args[1]');
+  return entry.kind === 'dir' ? folderPlacements(host, parts, origin) : [{ parts, entry, origin }];
 }
 
 /** The klib files named, from the config's KlibDir (ops's name for the folder of nanos's klib binaries). */

@@ -6,6 +6,8 @@ export interface Origin {
   label: string;
   /** Canonical package name; absent for the user's own files, which win over any package's. */
   package?: string;
+  /** A file uni writes as ops does (resolv.conf, passwd): the user's own files replace it. */
+  generated?: true;
 }
 
 export type FileNode = Extract<Entry, { kind: 'file' }> & { origin: Origin };
@@ -101,7 +103,7 @@ export function place(root: DirNode, parts: readonly string[], entry: Entry, ori
   }
   if (had.kind === 'dir' && node.kind === 'dir') return;
   if (sameContent(had, node)) return;
-  const userOverPackage = origin.package === undefined && had.origin.package !== undefined;
+  const userOverPackage = origin.package === undefined && (had.origin.package !== undefined || had.origin.generated === true);
   if (userOverPackage && had.kind !== 'dir' && node.kind !== 'dir') {
     dir.children.set(name, node);
     return;

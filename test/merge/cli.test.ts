@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { hostArch } from '../../client/arch.js';
 import { layFiles, tempDir } from './helpers.js';
 import { parseManifest } from './tuple-parser.js';
 
@@ -37,7 +38,7 @@ describe('uni manifest', () => {
     const root = parseManifest(r.stdout) as Map<string, unknown>;
     expect(root.get('program')).toBe('/bin/hello');
     expect(root.get('arguments')).toEqual(['hello', '--port', '80']);
-    expect(root.get('environment')).toEqual(new Map([['A', 'b']]));
+    expect(root.get('environment')).toEqual(new Map([['A', 'b'], ['NANOS_ARCH', hostArch() === 'x86_64' ? 'amd64' : 'arm64'], ['PWD', '/'], ['USER', 'root']]));
   });
 
   it('writes -o FILE only when everything succeeded, and leaves it untouched otherwise', async () => {

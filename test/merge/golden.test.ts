@@ -48,8 +48,9 @@ async function goldenOutputs(): Promise<{ nanos: string; json: string }> {
   normaliseModes(work);
   const packages = readdirSync(cache).sort().map((top) => installedFrom(join(cache, top)));
   const config = readProjectConfig(join(project, 'config.json'));
-  const manifest = await buildImageManifest(config, project, packages, 'x86_64');
-  const portable = (text: string) => text.split(cache).join('$CACHE').split(project).join('$PROJECT');
+  const generated = join(work, 'generated');
+  const manifest = await buildImageManifest(config, project, packages, { arch: 'x86_64', generatedDir: generated, facts: { imageName: 'golden', nanosVersion: '0.1.52' } });
+  const portable = (text: string) => text.split(cache).join('$CACHE').split(generated).join('$GENERATED').split(project).join('$PROJECT');
   return { nanos: portable(writeNanosManifest(manifest)), json: portable(writeJsonManifest(manifest)) };
 }
 

@@ -9,6 +9,9 @@ import { lookup, type ImageNode } from '../../client/merge/tree.js';
 import type { InstalledPackage } from '../../client/types.js';
 import { layFiles, makePackage, tempDir, type Spec } from './helpers.js';
 
+/** What ops gives every program, under the packages' and the config's Env. */
+const OPS_ENV = { USER: 'root', PWD: '/', NANOS_ARCH: 'amd64' };
+
 function at(m: ImageManifest, path: string): ImageNode | undefined {
   return lookup(m.root, path.split('/').filter(Boolean));
 }
@@ -22,7 +25,7 @@ function hostOf(m: ImageManifest, path: string): string {
 async function build(config: object, packages: InstalledPackage[], project: Record<string, Spec> = {}): Promise<ImageManifest> {
   const dir = tempDir('uni-project-');
   layFiles(dir, project);
-  return buildImageManifest(parseProjectConfig(config), dir, packages, 'x86_64');
+  return buildImageManifest(parseProjectConfig(config), dir, packages, { arch: 'x86_64', generatedDir: join(dir, '.generated') });
 }
 
 function runtimeAndLib(cache: string): { runtime: InstalledPackage; lib: InstalledPackage } {
@@ -41,13 +44,13 @@ function runtimeAndLib(cache: string): { runtime: InstalledPackage; lib: Install
 }
 
 describe('laying packages', () => {
-  it('lays each sysroot at / and the top folder\'s other files at /<top>/, never package.manifest', async () => {
+  it('lays each sysroot at / and, as ops, nothing else of the top folder (README.md, package.manifest)', async () => {
     const { runtime, lib } = runtimeAndLib(tempDir());
     const m = await build({ Dependencies: { runtime: '^1' } }, [runtime, lib]);
     expect(hostOf(m, '/usr/bin/run')).toBe(join(runtime.path, 'sysroot/usr/bin/run'));
     expect(hostOf(m, '/lib/libc.so.6')).toBe(join(lib.path, 'sysroot/lib/libc.so.6'));
-    expect(hostOf(m, '/runtime_1.0.0/README.md')).toBe(join(runtime.path, 'README.md'));
-    expect(at(m, '/runtime_1.0.0/package.manifest')).toBeUndefined();
+    expect(at(m, '/runtime_1.0.0')).toBeUndefined();
+    expect(at(m, '/README.md')).toBeUndefined();
     expect(at(m, '/package.manifest')).toBeUndefined();
     const run = at(m, '/usr/bin/run');
     expect(run).toMatchObject({ mode: 0o755, sha256: createHash('sha256').update('ELF runtime').digest('hex') });
@@ -151,12 +154,15 @@ describe('program and arguments', () => {
     expect(m.arguments).toEqual(['hello', '--loud']);
   });
 
-  it('reads a relative program as a file of a package\'s top folder, as ops does', async () => {
+  it('lays a relative program, a file of a package\'s top folder, at /<its name> and runs it there, as ops does', async () => {
     const cache = tempDir();
-    const lua = makePackage(cache, { name: 'lua', version: '5.2.4', manifest: { Program: 'lua_5.2.4/lua' }, files: { lua: 'lua elf' } });
+    const lua = makePackage(cache, { name: 'lua', version: '5.2.4', manifest: { Program: 'lua_5.2.4/lua' }, files: { lua: 'lua elf', 'notes.txt': 'not laid' } });
     const m = await build({ Dependencies: { lua: '5' } }, [lua]);
-    expect(m.program).toBe('/lua_5.2.4/lua');
-    expect(hostOf(m, '/lua_5.2.4/lua')).toBe(join(lua.path, 'lua'));
+    expect(m.program).toBe('/lua');
+    expect(m.arguments).toEqual(['lua']);
+    expect(hostOf(m, '/lua')).toBe(join(lua.path, 'lua'));
+    expect(at(m, '/lua_5.2.4')).toBeUndefined();
+    expect(at(m, '/notes.txt')).toBeUndefined();
   });
 
   it('refuses two candidate programs, naming both', async () => {
@@ -182,7 +188,7 @@ describe('settings', () => {
   it('merges Env: config over packages, a dependent over its dependency', async () => {
     const { runtime, lib } = runtimeAndLib(tempDir());
     const m = await build({ Dependencies: { runtime: '1' }, Env: { LANG: 'en_US.UTF-8', MINE: 'x' } }, [runtime, lib]);
-    expect(m.environment).toEqual({ LANG: 'en_US.UTF-8', MINE: 'x', RT: '1', SHARED: 'from-runtime' });
+    expect(m.environment).toEqual({ ...OPS_ENV, LANG: 'en_US.UTF-8', MINE: 'x', RT: '1', SHARED: 'from-runtime' });
   });
 
   it('refuses an Env key two unrelated packages disagree on, unless the config sets it', async () => {
@@ -193,7 +199,7 @@ describe('settings', () => {
       'Env.K is "a" in library/a@1.0.0 and "b" in library/b@1.0.0, and neither package depends on the other',
     );
     const m = await build({ Dependencies: { a: '1', b: '1' }, Env: { K: 'mine' } }, [a, b]);
-    expect(m.environment).toEqual({ K: 'mine' });
+    expect(m.environment).toEqual({ ...OPS_ENV, K: 'mine' });
   });
 
   it('unions Klibs and lays them from KlibDir; without KlibDir it says what to set', async () => {

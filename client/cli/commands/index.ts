@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAuthCommands } from './auth.js';
 import { registerCacheCommands } from './cache.js';
+import { registerImageCommands } from './image.js';
 import { registerLockCommand } from './lock.js';
 import { registerManifestCommand } from './manifest.js';
 import { registerPackCommands } from './pack.js';
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerCacheCommands(program);
   registerManifestCommand(program);
   registerLockCommand(program);
+  registerImageCommands(program);
 }

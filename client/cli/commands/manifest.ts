@@ -1,20 +1,26 @@
-import { dirname, resolve as resolvePath } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { UniError } from '../../../schemas/errors.js';
 import { parseSpec, type PackageSpec } from '../../../schemas/names.js';
 import type { Lockfile } from '../../lockfile.js';
 import type { ProjectConfig } from '../../merge/config.js';
+import type { ImageManifest } from '../../merge/merge.js';
+import type { ImageFacts } from '../../merge/ops-defaults.js';
 import { archOption, userArg } from '../errors.js';
 import { warn } from './output.js';
 
-interface ManifestOptions {
+/** What every command that builds from a project's config.json takes. */
+export interface ProjectOptions {
   config: string;
   arch?: string;
-  format: string;
-  output?: string;
   offline?: boolean;
   registry?: string;
   package?: string[];
+}
+
+interface ManifestOptions extends ProjectOptions {
+  format: string;
+  output?: string;
 }
 
 const FORMATS = ['nanos', 'json'] as const;
@@ -54,6 +60,43 @@ function pinned(lock: Lockfile): { solution: Record<string, string>; digests: Re
   return { solution, digests };
 }
 
+/**
+ * What `uni manifest` does before writing: read config.json, lock (or resolve again), get
+ * every package into the cache, merge. `klibDir` is the nanos kit's klib folder, used when the
+ * config names none (ops takes the klibs of the kernel it builds with).
+ */
+export async function mergeProject(opts: ProjectOptions, facts: ImageFacts = {}, klibDir?: string): Promise<{ manifest: ImageManifest; config: ProjectConfig }> {
+  const arch = archOption(opts.arch);
+  const packages = (opts.package ?? []).map((s) => userArg(parseSpec, s));
+  const configPath = resolvePath(opts.config);
+  const { readProjectConfig } = await import('../../merge/config.js');
+  const read = withPackages(readProjectConfig(configPath), packages);
+  const config = read.KlibDir === undefined && klibDir !== undefined ? { ...read, KlibDir: klibDir } : read;
+  const { commandSession } = await import('./session.js');
+  const session = commandSession(opts);
+  const { lockForConfig } = await import('../../lock.js');
+  const lock = await lockForConfig(config, dirname(configPath), { arch, source: session.source, registry: session.config.registry, warn });
+  const { solution, digests } = pinned(lock);
+  const { installSolution } = await import('../../install/get.js');
+  const { createProgress } = await import('../../progress.js');
+  const installed = await installSolution(session, solution, arch, (n) => createProgress(process.stderr, n), digests);
+  const { buildImageManifest } = await import('../../merge/build.js');
+  const generatedDir = join(session.config.home, 'generated');
+  const manifest = await buildImageManifest(config, dirname(configPath), installed, { arch, generatedDir, facts });
+  for (const note of manifest.notes) warn(note);
+  return { manifest, config };
+}
+
+/** The options of config.json's commands, shared by manifest, image build and run. */
+export function projectOptions(command: Command): Command {
+  return command
+    .option('-c, --config <file>', "the project's config.json", 'config.json')
+    .option('--arch <arch>', 'x86_64 (amd64) or aarch64 (arm64); default: this machine')
+    .option('--package <spec...>', 'also depend on these packages (redis@^7, eyberg/node:20.5.0), like ops pkg load')
+    .option('--offline', 'use the cache only; fail if something is missing')
+    .option('--registry <url>', 'registry to use instead of the configured one');
+}
+
 export function registerManifestCommand(program: Command): void {
   program
     .command('manifest')
@@ -68,25 +111,10 @@ export function registerManifestCommand(program: Command): void {
     .addHelpText('after', '\nThe merge rules are in docs/merge.md. Exit codes: 0 ok, 1 failure, 2 usage.')
     .action(async (opts: ManifestOptions) => {
       const format = parseFormat(opts.format);
-      const arch = archOption(opts.arch);
-      const packages = (opts.package ?? []).map((s) => userArg(parseSpec, s));
-      const configPath = resolvePath(opts.config);
-      const { readProjectConfig } = await import('../../merge/config.js');
-      const config = withPackages(readProjectConfig(configPath), packages);
-      const { commandSession } = await import('./session.js');
-      const session = commandSession(opts);
-      const { lockForConfig } = await import('../../lock.js');
-      const lock = await lockForConfig(config, dirname(configPath), { arch, source: session.source, registry: session.config.registry, warn });
-      const { solution, digests } = pinned(lock);
-      const { installSolution } = await import('../../install/get.js');
-      const { createProgress } = await import('../../progress.js');
-      const installed = await installSolution(session, solution, arch, (n) => createProgress(process.stderr, n), digests);
-      const { buildImageManifest } = await import('../../merge/build.js');
-      const manifest = await buildImageManifest(config, dirname(configPath), installed, arch);
+      const { manifest } = await mergeProject(opts);
       const { writeJsonManifest } = await import('../../merge/json.js');
       const { writeNanosManifest } = await import('../../merge/nanos.js');
       const text = format === 'json' ? writeJsonManifest(manifest) : writeNanosManifest(manifest);
-      for (const note of manifest.notes) warn(note);
       const { writeFileAtomic } = await import('../../cache/atomic.js');
       if (opts.output) writeFileAtomic(resolvePath(opts.output), text);
       else process.stdout.write(text);
