@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { PackageManifest } from '../../schemas/validate.js';
 import type { InstalledPackage } from '../../client/types.js';
+import { buildImageManifest } from '../../client/merge/build.js';
+import { parseProjectConfig } from '../../client/merge/config.js';
+import type { ImageManifest } from '../../client/merge/merge.js';
+import { lookup, type ImageNode } from '../../client/merge/tree.js';
 
 /** A file's bytes, or a symbolic link, or an executable file. */
 export type Spec = string | { link: string } | { exec: string };
@@ -53,4 +57,23 @@ export function makePackage(cache: string, spec: PackageSpec): InstalledPackage 
     manifest,
     dependencies: spec.dependencies ?? {},
   };
+}
+
+/** What ops gives every program, under the packages' and the config's Env. */
+export const OPS_ENV = { USER: 'root', PWD: '/', NANOS_ARCH: 'amd64' };
+
+export function at(m: ImageManifest, path: string): ImageNode | undefined {
+  return lookup(m.root, path.split('/').filter(Boolean));
+}
+
+export function hostOf(m: ImageManifest, path: string): string {
+  const node = at(m, path);
+  if (node?.kind !== 'file') throw new Error(`${path} is not a file in the image`);
+  return node.host;
+}
+
+export async function build(config: object, packages: InstalledPackage[], project: Record<string, Spec> = {}): Promise<ImageManifest> {
+  const dir = tempDir('uni-project-');
+  layFiles(dir, project);
+  return buildImageManifest(parseProjectConfig(config), dir, packages, { arch: 'x86_64', generatedDir: join(dir, '.generated') });
 }

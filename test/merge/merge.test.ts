@@ -2,31 +2,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildImageManifest } from '../../client/merge/build.js';
-import { parseProjectConfig } from '../../client/merge/config.js';
-import type { ImageManifest } from '../../client/merge/merge.js';
-import { lookup, type ImageNode } from '../../client/merge/tree.js';
 import type { InstalledPackage } from '../../client/types.js';
-import { layFiles, makePackage, tempDir, type Spec } from './helpers.js';
-
-/** What ops gives every program, under the packages' and the config's Env. */
-const OPS_ENV = { USER: 'root', PWD: '/', NANOS_ARCH: 'amd64' };
-
-function at(m: ImageManifest, path: string): ImageNode | undefined {
-  return lookup(m.root, path.split('/').filter(Boolean));
-}
-
-function hostOf(m: ImageManifest, path: string): string {
-  const node = at(m, path);
-  if (node?.kind !== 'file') throw new Error(`${path} is not a file in the image`);
-  return node.host;
-}
-
-async function build(config: object, packages: InstalledPackage[], project: Record<string, Spec> = {}): Promise<ImageManifest> {
-  const dir = tempDir('uni-project-');
-  layFiles(dir, project);
-  return buildImageManifest(parseProjectConfig(config), dir, packages, { arch: 'x86_64', generatedDir: join(dir, '.generated') });
-}
+import { at, build, hostOf, layFiles, makePackage, OPS_ENV, tempDir } from './helpers.js';
 
 function runtimeAndLib(cache: string): { runtime: InstalledPackage; lib: InstalledPackage } {
   const lib = makePackage(cache, {
