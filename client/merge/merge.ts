@@ -221,7 +221,11 @@ export function mergeImage(input: MergeInput): ImageManifest {
   const klibs = klibNames(config, installed);
   const boot = klibBoot(klibs, config, input.klibFiles);
 
-  const notes: string[] = [];
+  // ops reads a package's Files, Dirs and MapDirs from the folder it runs in, the user's project.
+  const notes = installed
+    .filter((p) => p.manifest.Files?.length || p.manifest.Dirs?.length || Object.keys(p.manifest.MapDirs ?? {}).length)
+    .map((p) => `${labelOf(p)} lists Files, Dirs or MapDirs, which ops would read from your project folder; uni lays only its sysroot/`);
+  const baseVolumeSize = config.BaseVolumeSz ?? installed.find((p) => p.manifest.BaseVolumeSz !== undefined)?.manifest.BaseVolumeSz;
 
   return {
     arch: input.arch,
@@ -234,7 +238,7 @@ export function mergeImage(input: MergeInput): ImageManifest {
     boot,
     mounts,
     settings,
-    ...(config.BaseVolumeSz !== undefined ? { baseVolumeSize: config.BaseVolumeSz } : {}),
+    ...(baseVolumeSize !== undefined ? { baseVolumeSize } : {}),
     packages: installed.map((p) => ({ name: canonicalName(p.name), version: p.version, digest: p.digest })),
     notes,
   };

@@ -30,6 +30,18 @@ describe('uni run --dry-run', () => {
     expect(line).toContain('-accel tcg -cpu max');
   });
 
+  it('adds config.json\'s RunConfig: its ports beside -p, its Memory and CPUs unless given', async () => {
+    const e = env();
+    const config = join(e.home, 'config.json');
+    writeFileSync(config, JSON.stringify({ Program: '/x', RunConfig: { Ports: ['8008'], Memory: '1G', CPUs: 2, Verbose: true } }));
+    const run = await uni(['run', '--dry-run', '-c', config, '--image', '/tmp/x.img', '-p', '9000'], e);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('-netdev user,id=n0,hostfwd=tcp:127.0.0.1:8008-:8008,hostfwd=tcp:127.0.0.1:9000-:9000');
+    expect(run.stdout).toContain('-smp 2 -m 1G');
+    const mine = await uni(['run', '--dry-run', '-c', config, '--image', '/tmp/x.img', '-m', '3G', '--smp', '1'], e);
+    expect(mine.stdout).toContain('-smp 1 -m 3G');
+  });
+
   it('exits 2 naming a bad port, --accel or --smp', async () => {
     for (const [args, message] of [
       [['-p', '70000'], '-p 70000: a port is a number from 1 to 65535'],

@@ -123,3 +123,19 @@ describe('klibs ops adds for what needs them', () => {
     expect(m.klibs).toEqual(['cloud_init', 'firewall', 'radar', 'tls']);
   });
 });
+
+describe('what else ops takes from a package.manifest', () => {
+  it('takes a package\'s BaseVolumeSz when the config has none', async () => {
+    const m = await build({ Dependencies: { node: '1' } }, [node(tempDir(), { BaseVolumeSz: '512m' })]);
+    expect(m.baseVolumeSize).toBe('512m');
+    const mine = await build({ Dependencies: { node: '1' }, BaseVolumeSz: '1g' }, [node(tempDir(), { BaseVolumeSz: '512m' })]);
+    expect(mine.baseVolumeSize).toBe('1g');
+  });
+
+  it('notes a package\'s Files, Dirs and MapDirs, which ops would read from the user\'s folder, and lays none of them', async () => {
+    const project = { 'secret.txt': 'the user\'s' };
+    const m = await build({ Dependencies: { node: '1' } }, [node(tempDir(), { Files: ['secret.txt'] })], project);
+    expect(at(m, '/secret.txt')).toBeUndefined();
+    expect(m.notes).toEqual(['library/node@1.0.0 lists Files, Dirs or MapDirs, which ops would read from your project folder; uni lays only its sysroot/']);
+  });
+});

@@ -3,6 +3,7 @@ import { basename, dirname, extname, join, resolve as resolvePath } from 'node:p
 import type { Command } from 'commander';
 import { archOption, userArg } from '../errors.js';
 import { mergeProject, projectOptions, type ProjectOptions } from './manifest.js';
+import type { RunDefaults } from '../../image/run-config.js';
 import { printLines } from './output.js';
 
 interface ImageOptions extends ProjectOptions {
@@ -14,7 +15,7 @@ interface RunOptions extends ImageOptions {
   port?: string[];
   volume?: string[];
   image?: string;
-  memory: string;
+  memory?: string;
   smp?: string;
   accel: string;
   dryRun?: boolean;
@@ -71,6 +72,16 @@ async function useKvm(accel: string): Promise<boolean> {
   return usable;
 }
 
+/** RunConfig of config.json, as `ops run` reads it; with --image and no config.json, nothing. */
+async function configRunDefaults(opts: RunOptions): Promise<RunDefaults> {
+  const configPath = resolvePath(opts.config);
+  const { existsSync } = await import('node:fs');
+  const { runDefaults } = await import('../../image/run-config.js');
+  if (opts.image !== undefined && !existsSync(configPath)) return runDefaults(undefined);
+  const { readProjectConfig } = await import('../../merge/config.js');
+  return runDefaults(readProjectConfig(configPath).RunConfig);
+}
+
 export function registerImageCommands(program: Command): void {
   const image = program.command('image').description('make nanos disk images');
   imageOptions(image.command('build'))
@@ -84,11 +95,11 @@ export function registerImageCommands(program: Command): void {
 
   imageOptions(program.command('run'))
     .description('build the image and boot it in qemu, serial console on this terminal; exits with the program\'s exit code')
-    .option('-p, --port <port...>', 'forward this TCP port from 127.0.0.1 to the guest (repeatable)')
+    .option('-p, --port <port...>', "forward this TCP port from 127.0.0.1 to the guest (repeatable; added to RunConfig.Ports)")
     .option('-v, --volume <file...>', 'attach this volume disk image (made by mkfs -l LABEL) after the boot disk')
     .option('--image <file>', 'boot this image instead of building one')
-    .option('-m, --memory <size>', "the guest's memory, as qemu's -m takes it", '2G')
-    .option('--smp <n>', 'number of CPUs')
+    .option('-m, --memory <size>', "the guest's memory, as qemu's -m takes it (default: RunConfig.Memory, else 2G)")
+    .option('--smp <n>', 'number of CPUs (default: RunConfig.CPUs)')
     .option('--accel <mode>', 'auto (KVM when /dev/kvm is usable, else TCG), kvm or tcg', 'auto')
     .option('--dry-run', 'print the qemu command line and stop (nothing is built)')
     .addHelpText('after', '\nExit code: the program\'s own, or 1 when building or qemu fails, 2 for a usage error.')
@@ -96,9 +107,12 @@ export function registerImageCommands(program: Command): void {
       const { parsePort, qemuCommand, shellLine } = await import('../../image/qemu.js');
       const { UniError } = await import('../../../schemas/errors.js');
       if (!['auto', 'kvm', 'tcg'].includes(opts.accel)) throw new UniError('usage', `--accel ${opts.accel}: use auto, kvm or tcg`);
-      const cpus = opts.smp === undefined ? undefined : Number(opts.smp);
-      if (cpus !== undefined && !(Number.isInteger(cpus) && cpus >= 1)) throw new UniError('usage', `--smp ${opts.smp}: a number of CPUs, 1 or more`);
-      const ports = (opts.port ?? []).map((p) => userArg(parsePort, p));
+      const smp = opts.smp === undefined ? undefined : Number(opts.smp);
+      if (smp !== undefined && !(Number.isInteger(smp) && smp >= 1)) throw new UniError('usage', `--smp ${opts.smp}: a number of CPUs, 1 or more`);
+      const flagPorts = (opts.port ?? []).map((p) => userArg(parsePort, p));
+      const defaults = await configRunDefaults(opts);
+      const ports = [...new Set([...defaults.ports, ...flagPorts])];
+      const cpus = smp ?? defaults.cpus;
       const arch = archOption(opts.arch);
       const imagePath = resolvePath(opts.image ?? opts.output ?? defaultImagePath(opts));
       const { findNanosKit } = await import('../../image/nanos-kit.js');
@@ -110,7 +124,7 @@ export function registerImageCommands(program: Command): void {
         volumes: (opts.volume ?? []).map((v) => resolvePath(v)),
         ports,
         kvm: await useKvm(opts.accel),
-        memory: opts.memory,
+        memory: opts.memory ?? defaults.memory ?? '2G',
         ...(cpus !== undefined ? { cpus } : {}),
       });
       if (opts.dryRun) {
