@@ -139,3 +139,21 @@ describe('what else ops takes from a package.manifest', () => {
     expect(m.notes).toEqual(['library/node@1.0.0 lists Files, Dirs or MapDirs, which ops would read from your project folder; uni lays only its sysroot/']);
   });
 });
+
+describe('keys written as ops writes them', () => {
+  it('reads Files, Dirs and MapDirs from LocalFilesParentDirectory, relative to config.json', async () => {
+    const config = { Dependencies: { node: '1' }, LocalFilesParentDirectory: 'site', Files: ['a.txt'], Dirs: ['static'], MapDirs: { 'conf/*': '/etc/app' } };
+    const m = await build(config, [node(tempDir())], { 'site/a.txt': 'a', 'site/static/i.html': 'i', 'site/conf/x.conf': 'x', 'a.txt': 'not this one' });
+    expect(readFileSync(hostOf(m, '/a.txt'), 'utf8')).toBe('a');
+    expect(readFileSync(hostOf(m, '/static/i.html'), 'utf8')).toBe('i');
+    expect(readFileSync(hostOf(m, '/etc/app/x.conf'), 'utf8')).toBe('x');
+  });
+
+  it('writes NoTrace as notrace, RebootOnExit as reboot_on_exit:t and a Debugflag as name:t', async () => {
+    const m = await build({ Dependencies: { node: '1' }, NoTrace: ['futex', 'epoll_wait'], RebootOnExit: true, Debugflags: ['debugsyscalls'] }, [node(tempDir())]);
+    const tuple = parseManifest(writeNanosManifest(m));
+    expect(tuple.get('notrace')).toEqual(['epoll_wait', 'futex']);
+    expect(tuple.get('reboot_on_exit')).toBe('t');
+    expect(tuple.get('debugsyscalls')).toBe('t');
+  });
+});
