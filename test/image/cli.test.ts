@@ -1,6 +1,6 @@
 /** `uni image build` and `uni run` as a user runs them, without nanos: what they print and how they fail. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeHome, requireBuild, tempHome, uni } from '../e2e/harness.js';
 
@@ -40,6 +40,8 @@ describe('uni run --dry-run', () => {
     expect(run.stdout).toContain('-smp 2 -m 1G');
     const mine = await uni(['run', '--dry-run', '-c', config, '--image', '/tmp/x.img', '-m', '3G', '--smp', '1'], e);
     expect(mine.stdout).toContain('-smp 1 -m 3G');
+    const built = await uni(['run', '--dry-run', '-c', config], e);
+    expect(built.stdout).toContain(`-drive file=${join(e.home, 'images', `${basename(e.home)}.img`)},format=raw`);
   });
 
   it('exits 2 naming a bad port, --accel or --smp', async () => {

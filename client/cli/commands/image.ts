@@ -22,9 +22,9 @@ interface RunOptions extends ImageOptions {
 }
 
 /** Where an image goes without -o: UNI_HOME/images/<project folder>.img, as ops keeps its images in ~/.ops/images. */
-function defaultImagePath(opts: ImageOptions): string {
-  const home = process.env['UNI_HOME'] || join(homedir(), '.uni');
-  return join(home, 'images', `${basename(dirname(resolvePath(opts.config)))}.img`);
+async function defaultImagePath(opts: ImageOptions): Promise<string> {
+  const { loadConfig } = await import('../../config.js');
+  return join(loadConfig(process.env).home, 'images', `${basename(dirname(resolvePath(opts.config)))}.img`);
 }
 
 /**
@@ -88,7 +88,7 @@ export function registerImageCommands(program: Command): void {
     .description("merge config.json's packages and files and write a bootable nanos disk image with nanos's mkfs")
     .addHelpText('after', '\nThe merge rules are in docs/merge.md; finding nanos and booting in docs/image.md.')
     .action(async (opts: ImageOptions) => {
-      const output = resolvePath(opts.output ?? defaultImagePath(opts));
+      const output = resolvePath(opts.output ?? (await defaultImagePath(opts)));
       await buildImage(opts, output);
       printLines([output]);
     });
@@ -114,7 +114,7 @@ export function registerImageCommands(program: Command): void {
       const ports = [...new Set([...defaults.ports, ...flagPorts])];
       const cpus = smp ?? defaults.cpus;
       const arch = archOption(opts.arch);
-      const imagePath = resolvePath(opts.image ?? opts.output ?? defaultImagePath(opts));
+      const imagePath = resolvePath(opts.image ?? opts.output ?? (await defaultImagePath(opts)));
       const { findNanosKit } = await import('../../image/nanos-kit.js');
       const kernel = arch === 'aarch64' ? findNanosKit({ arch, dir: opts.nanos, env: process.env, home: homedir() }).kernel : undefined;
       const run = qemuCommand({
