@@ -15,6 +15,8 @@ import { e2eSuite, publish, uni as runUni, type Registry } from './harness.js';
 
 // The registry checks that a Program is an ELF for the artifact's CPU: the host's `true` is one.
 const ARCH = hostArch();
+/** What ops gives every program (docs/merge.md, rule 12). */
+const OPS_ENV = { USER: 'root', PWD: '/', NANOS_ARCH: ARCH === 'x86_64' ? 'amd64' : 'arm64' };
 
 interface PackageDef {
   name: string;
@@ -114,10 +116,19 @@ describe('uni manifest against a real registry', () => {
     const doc = JSON.parse(r.stdout) as { program: string; arguments: string[]; environment: object; root: JsonNode; packages: { name: string }[] };
     expect(doc.program).toBe('/usr/bin/greeter');
     expect(doc.arguments).toEqual(['greeter', '/srv/app/main.greet', '--name', 'a b']);
-    expect(doc.environment).toEqual({ APP_MODE: 'dev', GREET_LANG: 'en', SHARED: 'from-runtime' });
+    expect(doc.environment).toEqual({ ...OPS_ENV, APP_MODE: 'dev', GREET_LANG: 'en', SHARED: 'from-runtime' });
     expect(doc.packages.map((p) => p.name)).toEqual(['library/greeter', 'library/hello-app', 'library/libgreet']);
     const all = files(doc.root);
-    expect([...all.keys()].sort()).toEqual(['/data/greeting.txt', '/srv/app/main.greet', '/usr/bin/greeter', '/usr/lib/libgreet.so.1']);
+    expect([...all.keys()].sort()).toEqual([
+      '/data/greeting.txt',
+      '/etc/passwd',
+      '/etc/resolv.conf',
+      '/proc/sys/kernel/hostname',
+      '/srv/app/main.greet',
+      '/usr/bin/greeter',
+      '/usr/lib/libgreet.so.1',
+    ]);
+    expect(all.get('/etc/resolv.conf')!.host).toContain(join(cacheHome, 'generated'));
     for (const [path, node] of all) {
       expect(existsSync(node.host!), path).toBe(true);
       expect(createHash('sha256').update(readFileSync(node.host!)).digest('hex'), path).toBe(node.sha256);
@@ -149,10 +160,10 @@ describe('uni manifest against a real registry', () => {
     cpSync(join(import.meta.dirname, '../fixtures/ops-config'), project, { recursive: true });
     const r = await uni(['manifest', '-c', join(project, 'config.json'), '--arch', ARCH, '-p', 'greeter@^2', '--format', 'json'], home());
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('NameServers is not written to the image');
     const doc = JSON.parse(r.stdout) as { arguments: string[]; environment: object; root: JsonNode; baseVolumeSize: string };
+    expect(readFileSync(files(doc.root).get('/etc/resolv.conf')!.host!, 'utf8')).toBe('nameserver 10.8.0.1\n');
     expect(doc.arguments).toEqual(['greeter', 'ex.js']);
-    expect(doc.environment).toEqual({ Environment: 'development', NODE_DEBUG: '*', GREET_LANG: 'en', SHARED: 'from-runtime' });
+    expect(doc.environment).toEqual({ ...OPS_ENV, Environment: 'development', NODE_DEBUG: '*', GREET_LANG: 'en', SHARED: 'from-runtime' });
     expect([...files(doc.root).keys()]).toEqual(
       expect.arrayContaining(['/ex.js', '/myapp/static/example.html', '/myapp/static/stylesheet/main.css', '/usr/lib/ssl/certs/ca.pem']),
     );
