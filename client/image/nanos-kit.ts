@@ -27,7 +27,7 @@ export interface KitSearch {
 }
 
 const HOW_TO_GET = [
-  'build nanos from source (https://github.com/nanovms/nanos): `make` for the kernel and boot image, `make -C tools` for mkfs,',
+  'build nanos from source (https://github.com/nanovms/nanos): `make kernel` for the kernel and boot image, `make -C tools` for mkfs,',
   'then pass its output folder: `--nanos nanos/output` or `NANOS_DIR=nanos/output`;',
   'or install a release with ops (`ops update` keeps it in ~/.ops/<version>/) and put a nanos mkfs on the PATH',
 ].join(' ');
@@ -90,7 +90,7 @@ function releaseKit(dir: string, version: string | undefined, arch: Arch, env: N
   const missing = [kernel, ...(arch === 'x86_64' ? [boot] : [])].filter((p) => !isFile(p));
   if (mkfs === undefined) missing.push('mkfs (nanos tools/bin/mkfs) on the PATH');
   if (missing.length > 0 || mkfs === undefined) {
-    looked.push(`${dir} (${missing.join(', ')} missing)`);
+    looked.push(`${dir} (a release folder: ${missing.join(', ')} missing)`);
     return undefined;
   }
   const klibs = join(dir, 'klibs');

@@ -43,7 +43,7 @@ describe('finding nanos', () => {
     chmodSync(join(bin, 'mkfs'), 0o755);
     const kit = findNanosKit({ arch: 'x86_64', env: { PATH: bin }, home });
     expect(kit).toMatchObject({ kernel: join(home, '.ops/0.1.52/kernel.img'), mkfs: join(bin, 'mkfs'), klibDir: join(home, '.ops/0.1.52/klibs'), version: '0.1.52' });
-    expect(() => findNanosKit({ arch: 'x86_64', env: { PATH: '' }, home })).toThrow(/\.ops\/0\.1\.52 \(mkfs \(nanos tools\/bin\/mkfs\) on the PATH missing\)/);
+    expect(() => findNanosKit({ arch: 'x86_64', env: { PATH: '' }, home })).toThrow(/\.ops\/0\.1\.52 \(a release folder: mkfs \(nanos tools\/bin\/mkfs\) on the PATH missing\)/);
   });
 
   it('says where it looked and how to get nanos when nothing is there', () => {
