@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { InstalledPackage } from '../../client/types.js';
-import { at, build, hostOf, layFiles, makePackage, OPS_ENV, tempDir } from './helpers.js';
+import { at, build, hostOf, makePackage, OPS_ENV, tempDir } from './helpers.js';
 
 function runtimeAndLib(cache: string): { runtime: InstalledPackage; lib: InstalledPackage } {
   const lib = makePackage(cache, {

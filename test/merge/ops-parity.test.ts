@@ -74,7 +74,7 @@ describe('mount points', () => {
     const m = await build({ Dependencies: { node: '1' }, Mounts: { data: '/var/data', logs: 'srv/logs:ro' } }, [node(tempDir())]);
     expect(at(m, '/var/data')).toMatchObject({ kind: 'dir' });
     expect(at(m, '/srv/logs')).toMatchObject({ kind: 'dir' });
-    const tuple = parseManifest(writeNanosManifest(m));
+    const tuple = parseManifest(writeNanosManifest(m)) as Map<string, unknown>;
     expect(tuple.get('mounts')).toEqual(new Map([['data', '/var/data'], ['logs', 'srv/logs:ro']]));
   });
 
@@ -151,7 +151,7 @@ describe('keys written as ops writes them', () => {
 
   it('writes NoTrace as notrace, RebootOnExit as reboot_on_exit:t and a Debugflag as name:t', async () => {
     const m = await build({ Dependencies: { node: '1' }, NoTrace: ['futex', 'epoll_wait'], RebootOnExit: true, Debugflags: ['debugsyscalls'] }, [node(tempDir())]);
-    const tuple = parseManifest(writeNanosManifest(m));
+    const tuple = parseManifest(writeNanosManifest(m)) as Map<string, unknown>;
     expect(tuple.get('notrace')).toEqual(['epoll_wait', 'futex']);
     expect(tuple.get('reboot_on_exit')).toBe('t');
     expect(tuple.get('debugsyscalls')).toBe('t');
