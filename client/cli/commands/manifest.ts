@@ -87,27 +87,24 @@ export async function mergeProject(opts: ProjectOptions, facts: ImageFacts = {},
   return { manifest, config };
 }
 
-/** The options of config.json's commands, shared by manifest, image build and run. */
-export function projectOptions(command: Command): Command {
+/**
+ * The options of config.json's commands, shared by manifest, image build and run; `packageFlags`
+ * because `uni run`'s -p is a port, as in `ops run`.
+ */
+export function projectOptions(command: Command, packageFlags = '--package <spec...>'): Command {
   return command
     .option('-c, --config <file>', "the project's config.json", 'config.json')
     .option('--arch <arch>', 'x86_64 (amd64) or aarch64 (arm64); default: this machine')
-    .option('--package <spec...>', 'also depend on these packages (redis@^7, eyberg/node:20.5.0), like ops pkg load')
+    .option(packageFlags, 'also depend on these packages (redis@^7, eyberg/node:20.5.0), like ops pkg load')
     .option('--offline', 'use the cache only; fail if something is missing')
     .option('--registry <url>', 'registry to use instead of the configured one');
 }
 
 export function registerManifestCommand(program: Command): void {
-  program
-    .command('manifest')
+  projectOptions(program.command('manifest'), '-p, --package <spec...>')
     .description("merge config.json and its resolved packages into one image manifest (nanos mkfs's tuple, or JSON)")
-    .option('-c, --config <file>', "the project's config.json", 'config.json')
-    .option('--arch <arch>', 'x86_64 (amd64) or aarch64 (arm64); default: this machine')
     .option('--format <format>', 'nanos (the tuple mkfs reads on stdin) or json', 'nanos')
     .option('-o, --output <file>', 'write the manifest to FILE (replaced only when everything succeeded) instead of stdout')
-    .option('-p, --package <spec...>', 'also depend on these packages (redis@^7, eyberg/node:20.5.0), like ops pkg load')
-    .option('--offline', 'use the cache only; fail if something is missing')
-    .option('--registry <url>', 'registry to use instead of the configured one')
     .addHelpText('after', '\nThe merge rules are in docs/merge.md. Exit codes: 0 ok, 1 failure, 2 usage.')
     .action(async (opts: ManifestOptions) => {
       const format = parseFormat(opts.format);
