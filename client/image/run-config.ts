@@ -1,4 +1,5 @@
 import { UniError } from '../../schemas/errors.js';
+import type { ImageManifest } from '../merge/merge.js';
 import { parsePort } from './qemu.js';
 
 /** What `ops run` takes from config.json's RunConfig and `uni run` takes too; its flags win. */
@@ -40,4 +41,14 @@ export function runDefaults(runConfig: unknown): RunDefaults {
     out.cpus = cpus;
   }
   return out;
+}
+
+/**
+ * What an image gets from how it is run. ops sets OPS_PORT to the ports (RunConfig.Ports, and
+ * `ops run -p`) whenever it builds; the Env keeps the last word. An image `uni run` boots also
+ * gets debug_exit, so that nanos hands the program's exit code to qemu's isa-debug-exit.
+ */
+export function applyRunSettings(manifest: ImageManifest, ports: readonly number[], debugExit: boolean): void {
+  if (debugExit) manifest.settings['debug_exit'] = 't';
+  if (ports.length > 0 && manifest.environment['OPS_PORT'] === undefined) manifest.environment['OPS_PORT'] = ports.join(',');
 }

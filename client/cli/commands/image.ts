@@ -29,19 +29,16 @@ async function defaultImagePath(opts: ImageOptions): Promise<string> {
 
 /**
  * Resolves, fetches and merges as `uni manifest` does, then has nanos's mkfs write the disk
- * image. `forRun` adds what a local qemu run needs: debug_exit (so the program's exit code
- * reaches qemu's) and OPS_PORT, as `ops run -p` sets it.
+ * image. `forRun` is set by `uni run`: its ports (RunConfig's and -p) and debug_exit.
  */
 async function buildImage(opts: ImageOptions, output: string, forRun?: { ports: readonly number[] }): Promise<void> {
   const arch = archOption(opts.arch);
   const { findNanosKit } = await import('../../image/nanos-kit.js');
   const kit = findNanosKit({ arch, dir: opts.nanos, env: process.env, home: homedir() });
   const imageName = basename(output, extname(output));
-  const { manifest } = await mergeProject(opts, { imageName, ...(kit.version ? { nanosVersion: kit.version } : {}) }, kit.klibDir);
-  if (forRun) {
-    manifest.settings['debug_exit'] = 't';
-    if (forRun.ports.length > 0 && manifest.environment['OPS_PORT'] === undefined) manifest.environment['OPS_PORT'] = forRun.ports.join(',');
-  }
+  const { manifest, config } = await mergeProject(opts, { imageName, ...(kit.version ? { nanosVersion: kit.version } : {}) }, kit.klibDir);
+  const { applyRunSettings, runDefaults } = await import('../../image/run-config.js');
+  applyRunSettings(manifest, forRun?.ports ?? runDefaults(config.RunConfig).ports, forRun !== undefined);
   const { writeNanosManifest } = await import('../../merge/nanos.js');
   const { runMkfs } = await import('../../image/mkfs.js');
   const { mkdirSync } = await import('node:fs');
