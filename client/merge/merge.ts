@@ -43,7 +43,7 @@ export interface ImageManifest {
   settings: Record<string, PassthroughValue>;
   baseVolumeSize?: string;
   packages: { name: string; version: string; digest: string }[];
-  /** Config keys that matter to ops but that uni does not put in the image. */
+  /** What ops would put in the image and uni does not (a package's Files, Dirs, MapDirs), for stderr. */
   notes: string[];
 }
 
