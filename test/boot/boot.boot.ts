@@ -85,10 +85,12 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await registry?.stop();
+  if (registry) {
+    await registry.stop();
+    rmSync(registry.dataDir, { recursive: true, force: true });
+  }
   if (home) removeHome(home);
   for (const t of temps) rmSync(t, { recursive: true, force: true });
-  rmSync(registry?.dataDir ?? '', { recursive: true, force: true });
 });
 
 describe('images booted on nanos', () => {
