@@ -55,6 +55,22 @@ export function defineAuthTests(dep: DeploymentRef): void {
       expectError(await call(dep().baseUrl, 'POST', '/v1/tokens', { token: narrow.token, body: { scopes: ['publish'] } }), 403, /cannot grant "publish"/);
     });
 
+    it('lets a publish token mint a read token, since publish implies read', async () => {
+      const publisher = await makeToken(dep, { scopes: ['publish'], namespace: 'mintns' });
+      const reader = await makeToken(dep, { scopes: ['read'], name: 'ci-read' }, publisher.token);
+      const doc = (await call(dep().baseUrl, 'GET', '/v1/whoami', { token: reader.token })).json();
+      expect(doc).toMatchObject({ scopes: ['read'], namespace: 'mintns', owner: 'mintns' });
+      const pub = await call(dep().baseUrl, 'PUT', '/v1/packages/mintns/hidden/1.0.0/x86_64?private=true', {
+        token: publisher.token,
+        body: await buildPackage({ name: 'hidden', version: '1.0.0' }),
+      });
+      expect(pub.status, pub.body.toString()).toBe(201);
+      expect((await call(dep().baseUrl, 'GET', '/v1/packages/mintns/hidden', { token: reader.token })).status).toBe(200);
+      // The minted token is no wider than read: it neither publishes nor grants publish.
+      expectError(await call(dep().baseUrl, 'POST', '/v1/tokens', { token: reader.token, body: { scopes: ['publish'] } }), 403, /cannot grant "publish"/);
+      expectError(await call(dep().baseUrl, 'POST', '/v1/tokens', { token: publisher.token, body: { scopes: ['admin'] } }), 403, /cannot grant "admin"/);
+    });
+
     it('lets a namespace token publish only into its namespace, and the first publisher own it', async () => {
       const acme = await makeToken(dep, { scopes: ['publish'], namespace: 'acme' });
       const body = await buildPackage({ name: 'tool', version: '1.0.0' });
