@@ -12,6 +12,7 @@ import { serverConfig } from './config.js';
 import type { AppDeps } from './deps.js';
 import { systemClock } from './ports.js';
 import { isUniqueViolation } from './store/publish.js';
+import { drainBody } from './drain.js';
 
 export interface Env {
   DB: D1Database;
@@ -77,22 +78,7 @@ const DRAIN_DEADLINE_MS = 2000;
 async function drainUnread(request: Request): Promise<void> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (request.body === null || request.bodyUsed || !(declared <= DRAIN_LIMIT)) return;
-  const reader = request.body.getReader();
-  const drained = (async () => {
-    while (!(await reader.read()).done);
-  })();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, DRAIN_DEADLINE_MS);
-  });
-  try {
-    await Promise.race([drained, deadline]);
-  } catch {
-    // The client went away: there is no connection left to keep.
-  } finally {
-    clearTimeout(timer);
-    await reader.cancel().catch(() => undefined);
-  }
+  await drainBody(request.body.getReader(), DRAIN_LIMIT, DRAIN_DEADLINE_MS);
 }
 
 export default {
