@@ -13,6 +13,8 @@ import type { AppDeps } from './deps.js';
 import { systemClock } from './ports.js';
 import { isUniqueViolation } from './store/publish.js';
 import { drainBody } from './drain.js';
+import { collectGarbage, DEFAULT_GC_GRACE_MS, describeGc } from './gc/collect.js';
+import { parseDuration } from './mirror/config.js';
 
 export interface Env {
   DB: D1Database;
@@ -21,9 +23,12 @@ export interface Env {
   UNI_ADMIN_TOKEN?: string;
   /** Largest publish body in bytes; Workers themselves cap request bodies (100 MB on most plans). */
   UNI_MAX_BODY_BYTES?: string;
+  /** The cron-triggered gc keeps unreferenced archives younger than this (`1h`, `30m`; default 1h). */
+  UNI_GC_GRACE?: string;
 }
 
 interface Prepared {
+  deps: AppDeps;
   app: ReturnType<typeof createApp>;
   ready: Promise<void>;
 }
@@ -56,7 +61,7 @@ function prepare(env: Env): Prepared {
       config: configOf(env),
     };
     const token = env.UNI_ADMIN_TOKEN;
-    p = { app: createApp(deps), ready: token ? registerAdmin(deps, token) : Promise.resolve() };
+    p = { deps, app: createApp(deps), ready: token ? registerAdmin(deps, token) : Promise.resolve() };
     prepared.set(env, p);
   }
   return p;
@@ -81,17 +86,29 @@ async function drainUnread(request: Request): Promise<void> {
   await drainBody(request.body.getReader(), DRAIN_LIMIT, DRAIN_DEADLINE_MS);
 }
 
+async function ready(env: Env): Promise<Prepared> {
+  const p = prepare(env);
+  try {
+    await p.ready;
+  } catch (e) {
+    prepared.delete(env);
+    throw e;
+  }
+  return p;
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const p = prepare(env);
-    try {
-      await p.ready;
-    } catch (e) {
-      prepared.delete(env);
-      throw e;
-    }
+    const p = await ready(env);
     const response = await p.app.fetch(request, env, ctx);
     await drainUnread(request);
     return response;
+  },
+
+  /** The cron trigger of wrangler.toml: blob gc, as `uni serve gc` on Node. */
+  async scheduled(_controller: ScheduledController, env: Env): Promise<void> {
+    const grace = env.UNI_GC_GRACE === undefined ? DEFAULT_GC_GRACE_MS : parseDuration(env.UNI_GC_GRACE, 'UNI_GC_GRACE');
+    const { deps } = await ready(env);
+    deps.config.log(describeGc(await collectGarbage(deps.db, deps.blobs, deps.clock, grace), grace));
   },
 } satisfies ExportedHandler<Env>;

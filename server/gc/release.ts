@@ -3,7 +3,7 @@
  * the same bytes (server/store/blob-claims.ts says how).
  */
 import type { BlobStore, Clock, Db } from '../ports.js';
-import { beginDeletion, claimForPublish, endDeletion } from '../store/blob-claims.js';
+import { beginDeletions, claimForPublish, endDeletions } from '../store/blob-claims.js';
 import { UniError } from '../../schemas/errors.js';
 
 /** A deletion takes one store call; a publish waits this long for one to end before a 503. */
@@ -32,12 +32,12 @@ export async function claimBlob(db: Db, clock: Clock, digest: string): Promise<s
  * When the store fails to delete, the blob stays for gc and the fault is thrown.
  */
 export async function releaseBlob(db: Db, blobs: BlobStore, clock: Clock, digest: string, ownClaim?: string): Promise<boolean> {
-  const deleting = await beginDeletion(db, digest, clock.now(), ownClaim);
-  if (deleting === null) return false;
+  const deleting = (await beginDeletions(db, [digest], clock.now(), ownClaim)).get(digest);
+  if (deleting === undefined) return false;
   try {
     await blobs.delete(digest);
   } finally {
-    await endDeletion(db, deleting);
+    await endDeletions(db, [deleting]);
   }
   return true;
 }

@@ -35,26 +35,29 @@ export function releaseClaimStatement(id: string): SqlStatement {
 }
 
 /**
- * Takes the right to delete `digest`'s blob, giving up `ownClaim` (a failed publish's) in the
- * same batch. Granted only when no artifact references the digest and nobody else holds a live
- * claim on it; the deleter removes the blob, then calls `endDeletion`. Null when refused.
+ * Takes the right to delete the blobs of `digests`, giving up `ownClaim` (a failed publish's)
+ * in the same batch. Granted for each digest that no artifact references and on which nobody
+ * else holds a live claim; the deleter removes those blobs, then calls `endDeletions`.
+ * Returns the granted digests with their deletion claims.
  */
-export async function beginDeletion(db: Db, digest: string, now: Date, ownClaim?: string): Promise<string | null> {
-  const id = randomId();
+export async function beginDeletions(db: Db, digests: string[], now: Date, ownClaim?: string): Promise<Map<string, string>> {
+  const ids = digests.map(() => randomId());
+  const stale = staleBefore(now);
   const results = await db.batch([
     ...(ownClaim !== undefined ? [releaseClaimStatement(ownClaim)] : []),
-    {
+    ...digests.map((digest, i) => ({
       sql: `INSERT INTO blob_claims (id, digest, deleting, at) SELECT ?, ?, 1, ?
             WHERE NOT EXISTS (SELECT 1 FROM artifacts WHERE digest = ?)
               AND NOT EXISTS (SELECT 1 FROM blob_claims WHERE digest = ? AND at > ?)`,
-      params: [id, digest, now.toISOString(), digest, digest, staleBefore(now)],
-    },
+      params: [ids[i]!, digest, now.toISOString(), digest, digest, stale],
+    })),
   ]);
-  return results[results.length - 1]!.changes === 1 ? id : null;
+  const inserted = results.slice(ownClaim !== undefined ? 1 : 0);
+  return new Map(digests.flatMap((digest, i) => (inserted[i]!.changes === 1 ? [[digest, ids[i]!] as const] : [])));
 }
 
-export async function endDeletion(db: Db, id: string): Promise<void> {
-  await db.batch([releaseClaimStatement(id)]);
+export async function endDeletions(db: Db, ids: string[]): Promise<void> {
+  if (ids.length > 0) await db.batch(ids.map(releaseClaimStatement));
 }
 
 /** Removes the claims of holders that crashed; returns how many. */
