@@ -76,9 +76,15 @@ export function fsBlobStore(root: string): FsBlobStore {
     async stage(body, maxBytes) {
       const key = `tmp/${randomBytes(12).toString('hex')}`;
       const path = join(root, key);
-      const file = await guarded('creating', key, () => open(path, 'wx'));
-      const hash = createHash('sha256');
       const reader = body.getReader();
+      let file;
+      try {
+        file = await guarded('creating', key, () => open(path, 'wx'));
+      } catch (e) {
+        await drainBody(reader, maxBytes, STORE_FAULT_DRAIN_MS);
+        throw e;
+      }
+      const hash = createHash('sha256');
       let size = 0;
       let pending: Buffer[] = [];
       let pendingBytes = 0;
