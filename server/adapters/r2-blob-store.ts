@@ -127,7 +127,7 @@ export function r2BlobStore(bucket: R2Binding, opts: R2BlobStoreOptions = {}): R
       }
       await upload.complete(parts);
     } catch (e) {
-      await upload.abort().catch(() => undefined);
+      await guarded('abort of', to, () => upload.abort()).catch(() => undefined);
       throw e;
     }
   };
@@ -173,8 +173,9 @@ export function r2BlobStore(bucket: R2Binding, opts: R2BlobStoreOptions = {}): R
         }
       } catch (e) {
         const started = upload as R2MultipartUploadLike | null;
-        if (started) await started.abort().catch(() => undefined);
-        await bucket.delete(objectKey).catch(() => undefined);
+        // A binding that has gone away throws even on property access: inside the guard.
+        if (started) await guarded('abort of', objectKey, () => started.abort()).catch(() => undefined);
+        await guarded('delete of', objectKey, () => bucket.delete(objectKey)).catch(() => undefined);
         // The store's fault, not the client's: it still gets to read why.
         if (isStoreFault(e)) await drainBody(reader, maxBytes - size, STORE_FAULT_DRAIN_MS);
         else await reader.cancel(e).catch(() => undefined);

@@ -4,7 +4,7 @@
  */
 import { Miniflare } from 'miniflare';
 import { r2BlobStore, type R2Binding } from '../../server/adapters/r2-blob-store.js';
-import { defineBlobStoreContract } from '../blobstore/contract.js';
+import { defineBlobStoreContract, defineUnavailableContract } from '../blobstore/contract.js';
 
 process.env['WRANGLER_SEND_METRICS'] = 'false';
 process.env['CLOUDFLARE_CF_FETCH_ENABLED'] = 'false';
@@ -25,3 +25,25 @@ defineBlobStoreContract(
   },
   { multipartBytes: 2 * PART },
 );
+
+defineUnavailableContract('R2 binding whose workerd has stopped (Miniflare disposed)', async () => {
+  const mf = new Miniflare({
+    modules: true,
+    script: 'export default { fetch() { return new Response(null, { status: 404 }); } }',
+    r2Buckets: ['BLOBS'],
+  });
+  const bucket = (await mf.getR2Bucket('BLOBS')) as unknown as R2Binding;
+  const store = r2BlobStore(bucket, { prefix: 'reg/', partSize: PART });
+  let stopped = false;
+  return {
+    store,
+    keys: () => store.list(),
+    break: async () => {
+      stopped = true;
+      await mf.dispose();
+    },
+    close: async () => {
+      if (!stopped) await mf.dispose();
+    },
+  };
+});
