@@ -1,10 +1,9 @@
 /** Tokens, namespaces and private packages. */
-import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { validateWith } from '../../schemas/validate.js';
 import tokenSchema from '../../schemas/token.schema.json' with { type: 'json' };
 import { buildPackage } from '../helpers/archive.js';
-import { call, expectError } from '../helpers/http.js';
+import { call, expectError, heldPut } from '../helpers/http.js';
 import type { DeploymentRef } from './suite.js';
 
 export async function makeToken(dep: DeploymentRef, body: object, by = dep().adminToken): Promise<{ id: string; token: string }> {
@@ -14,24 +13,6 @@ export async function makeToken(dep: DeploymentRef, body: object, by = dep().adm
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * A PUT whose headers go at once and whose body waits for `send`: the registry checks the
- * request before reading the body, so two of these are both checked before either commits.
- */
-function heldPut(baseUrl: string, path: string, token: string, body: Buffer): { send(): void; reply: Promise<{ status: number; body: string }> } {
-  const req = request(baseUrl + path, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-length': String(body.length) } });
-  const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req.on('response', (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-  });
-  req.flushHeaders();
-  return { send: () => req.end(body), reply };
-}
 
 export function defineAuthTests(dep: DeploymentRef): void {
   describe('tokens, namespaces, private packages', () => {
