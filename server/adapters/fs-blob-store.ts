@@ -202,20 +202,26 @@ export function fsBlobStore(root: string): FsBlobStore {
 
     async *listBlobs() {
       const prefixes = await guarded('listing', 'sha256/', () => readdir(committedDir));
+      // Pages of up to 1000 across the 256 prefix folders: gc does its database work per page.
+      let page: StoredBlob[] = [];
       for (const prefix of prefixes) {
-        const page = await guarded('listing', `sha256/${prefix}/`, async () => {
-          const found: StoredBlob[] = [];
-          // A folder removed meanwhile (never done today, but harmless) or a blob deleted
-          // between readdir and stat is simply not there.
-          for (const name of (await unlessAbsent(readdir(join(committedDir, prefix)))) ?? []) {
-            const info = await unlessAbsent(stat(join(committedDir, prefix, name)));
-            if (info) found.push({ digest: `sha256:${name}`, size: info.size, modifiedAt: info.mtime });
-          }
-          return found;
+        const found = await guarded('listing', `sha256/${prefix}/`, async () => {
+          const names = (await unlessAbsent(readdir(join(committedDir, prefix)))) ?? [];
+          // One folder's stats at once (about n/256 of them): the thread pool overlaps them.
+          const infos = await Promise.all(names.map((name) => unlessAbsent(stat(join(committedDir, prefix, name)))));
+          // A blob deleted between readdir and stat is simply not there.
+          return names.flatMap((name, i) => {
+            const info = infos[i];
+            return info ? [{ digest: `sha256:${name}`, size: info.size, modifiedAt: info.mtime }] : [];
+          });
         });
-        // 256 folders of about n/256 blobs each: pages stay near the port's 1000 up to ~250,000 blobs.
-        for (let i = 0; i < page.length; i += 1000) yield page.slice(i, i + 1000);
+        page.push(...found);
+        while (page.length >= 1000) {
+          yield page.slice(0, 1000);
+          page = page.slice(1000);
+        }
       }
+      if (page.length > 0) yield page;
     },
 
     async list() {
