@@ -11,29 +11,27 @@ process.env['CLOUDFLARE_CF_FETCH_ENABLED'] = 'false';
 
 const PART = 5 * 1024 * 1024;
 
-defineBlobStoreContract(
-  'R2 binding (workerd)',
-  async () => {
-    const mf = new Miniflare({
-      modules: true,
-      script: 'export default { fetch() { return new Response(null, { status: 404 }); } }',
-      r2Buckets: ['BLOBS'],
-    });
-    const bucket = (await mf.getR2Bucket('BLOBS')) as unknown as R2Binding;
-    const store = r2BlobStore(bucket, { prefix: 'reg/', partSize: PART });
-    return { store, keys: () => store.list(), close: () => mf.dispose() };
-  },
-  { multipartBytes: 2 * PART },
-);
-
-defineUnavailableContract('R2 binding whose workerd has stopped (Miniflare disposed)', async () => {
+async function openR2() {
   const mf = new Miniflare({
     modules: true,
     script: 'export default { fetch() { return new Response(null, { status: 404 }); } }',
     r2Buckets: ['BLOBS'],
   });
   const bucket = (await mf.getR2Bucket('BLOBS')) as unknown as R2Binding;
-  const store = r2BlobStore(bucket, { prefix: 'reg/', partSize: PART });
+  return { mf, store: r2BlobStore(bucket, { prefix: 'reg/', partSize: PART }) };
+}
+
+defineBlobStoreContract(
+  'R2 binding (workerd)',
+  async () => {
+    const { mf, store } = await openR2();
+    return { store, keys: () => store.list(), close: () => mf.dispose() };
+  },
+  { multipartBytes: 2 * PART },
+);
+
+defineUnavailableContract('R2 binding whose workerd has stopped (Miniflare disposed)', async () => {
+  const { mf, store } = await openR2();
   let stopped = false;
   return {
     store,
