@@ -16,10 +16,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { s3BlobStore } from '../../server/adapters/s3-blob-store.js';
 import { serverConfig } from '../../server/config.js';
 import { openNodeRegistry } from '../../server/node.js';
-import { defineBlobStoreContract, defineUnavailableContract, digestOf, streamOf } from './contract.js';
+import { defineBlobStoreContract, defineFullContract, defineUnavailableContract, digestOf, streamOf } from './contract.js';
 import { tcpRelay } from '../helpers/tcp-relay.js';
 import { radosgwAvailable, startRadosgw, type Radosgw } from './radosgw.js';
 
+const MiB = 1024 * 1024;
 const PART = 5 * 1024 * 1024;
 const HOUR = 60 * 60 * 1000;
 const available = await radosgwAvailable();
@@ -106,6 +107,22 @@ describe.skipIf(!available)('S3 adapter on radosgw', () => {
       break: () => relay.stop(),
       repair: () => relay.resume(),
       close: () => relay.stop(),
+    };
+  });
+
+  defineFullContract('S3 bucket over its radosgw quota (QuotaExceeded)', async () => {
+    const bucket = await gw.createBucket();
+    await gw.setBucketQuota(bucket, MiB);
+    const store = s3BlobStore({ client: gw.client, bucket, prefix: 'reg/', partSize: PART });
+    return {
+      store,
+      freeBytes: MiB,
+      keys: async () => {
+        const uploads = await gw.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+        return [...(await store.list()), ...(uploads.Uploads ?? []).map((u) => `upload:${u.Key}`)];
+      },
+      freeUp: () => gw.setBucketQuota(bucket, null),
+      close: async () => undefined,
     };
   });
 
