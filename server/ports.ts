@@ -55,10 +55,28 @@ export interface BlobBody {
   range?: BlobRange;
 }
 
+/** A committed blob as `listBlobs` reports it. */
+export interface StoredBlob {
+  digest: string;
+  size: number;
+  /** When its bytes were last written under the digest key (file mtime, S3 LastModified, R2 uploaded). */
+  modifiedAt: Date;
+}
+
 /**
  * Content-addressed archive storage. A publish stages the body (hashed on the way in, never
  * held whole in memory), the app validates it, then `commit` makes it visible under its
  * digest or `discard` removes it: a refused archive leaves nothing behind.
+ *
+ * Faults. Only "this key does not exist" is absence: `get` and `head` answer null, `delete`
+ * and `discard` succeed. Anything else the store cannot do is a fault, thrown as a UniError,
+ * never reported as absent and never a raw errno, SDK or binding error:
+ * - `insufficient_storage` (507) when the store is out of space (ENOSPC, EDQUOT); the message
+ *   names the store, and `stage` first reads the rest of the body (up to `maxBytes`) so that
+ *   the client, still sending, receives the answer instead of a reset connection;
+ * - `blob_store_unavailable` (503) for every other failure: an I/O error, a read-only or
+ *   unreadable folder, an S3 or R2 endpoint that refuses, times out or is unreachable.
+ * `too_large` (413) and `bad_digest` (400) are the caller's faults, not the store's.
  */
 export interface BlobStore {
   /** Streams `body` into a temporary object. Fails with 413 past `maxBytes`, leaving nothing. */
@@ -80,6 +98,11 @@ export interface BlobStore {
    * and stays. Returns how many it removed. R2 has none: a bucket lifecycle rule does it.
    */
   sweepStaged?(olderThanMs: number, now: Date): Promise<number>;
+  /**
+   * Every committed blob (never a staged body), a page at a time (at most 1000 per page), in
+   * no promised order: what `uni serve gc` weighs against the artifacts that reference them.
+   */
+  listBlobs(): AsyncIterable<StoredBlob[]>;
 }
 
 /** Injected so that tests control time (token expiry, max-age) without sleeping. */

@@ -12,6 +12,9 @@ import { serverConfig } from './config.js';
 import type { AppDeps } from './deps.js';
 import { systemClock } from './ports.js';
 import { isUniqueViolation } from './store/publish.js';
+import { drainBody } from './drain.js';
+import { collectGarbage, DEFAULT_GC_GRACE_MS, describeGc } from './gc/collect.js';
+import { parseDuration } from './mirror/config.js';
 
 export interface Env {
   DB: D1Database;
@@ -20,9 +23,12 @@ export interface Env {
   UNI_ADMIN_TOKEN?: string;
   /** Largest publish body in bytes; Workers themselves cap request bodies (100 MB on most plans). */
   UNI_MAX_BODY_BYTES?: string;
+  /** The cron-triggered gc keeps unreferenced archives younger than this (`1h`, `30m`; default 1h). */
+  UNI_GC_GRACE?: string;
 }
 
 interface Prepared {
+  deps: AppDeps;
   app: ReturnType<typeof createApp>;
   ready: Promise<void>;
 }
@@ -55,7 +61,7 @@ function prepare(env: Env): Prepared {
       config: configOf(env),
     };
     const token = env.UNI_ADMIN_TOKEN;
-    p = { app: createApp(deps), ready: token ? registerAdmin(deps, token) : Promise.resolve() };
+    p = { deps, app: createApp(deps), ready: token ? registerAdmin(deps, token) : Promise.resolve() };
     prepared.set(env, p);
   }
   return p;
@@ -77,35 +83,32 @@ const DRAIN_DEADLINE_MS = 2000;
 async function drainUnread(request: Request): Promise<void> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (request.body === null || request.bodyUsed || !(declared <= DRAIN_LIMIT)) return;
-  const reader = request.body.getReader();
-  const drained = (async () => {
-    while (!(await reader.read()).done);
-  })();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, DRAIN_DEADLINE_MS);
-  });
+  await drainBody(request.body.getReader(), DRAIN_LIMIT, DRAIN_DEADLINE_MS);
+}
+
+async function ready(env: Env): Promise<Prepared> {
+  const p = prepare(env);
   try {
-    await Promise.race([drained, deadline]);
-  } catch {
-    // The client went away: there is no connection left to keep.
-  } finally {
-    clearTimeout(timer);
-    await reader.cancel().catch(() => undefined);
+    await p.ready;
+  } catch (e) {
+    prepared.delete(env);
+    throw e;
   }
+  return p;
 }
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const p = prepare(env);
-    try {
-      await p.ready;
-    } catch (e) {
-      prepared.delete(env);
-      throw e;
-    }
+    const p = await ready(env);
     const response = await p.app.fetch(request, env, ctx);
     await drainUnread(request);
     return response;
+  },
+
+  /** The cron trigger of wrangler.toml: blob gc, as `uni serve gc` on Node. */
+  async scheduled(_controller: ScheduledController, env: Env): Promise<void> {
+    const grace = env.UNI_GC_GRACE === undefined ? DEFAULT_GC_GRACE_MS : parseDuration(env.UNI_GC_GRACE, 'UNI_GC_GRACE');
+    const { deps } = await ready(env);
+    deps.config.log(describeGc(await collectGarbage(deps.db, deps.blobs, deps.clock, grace), grace));
   },
 } satisfies ExportedHandler<Env>;

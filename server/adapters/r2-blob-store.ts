@@ -5,11 +5,14 @@
  * R2's put needs a body of known length, and a publish body is a stream of unknown length:
  * staging cuts it into equal parts of a multipart upload, holding one part in memory.
  * R2 has no copy: a commit reads the staged object back part by part into its digest key.
+ * Whatever the binding throws becomes the typed 503 `blob_store_unavailable` (server/ports.ts).
  */
 import { createHash } from 'node:crypto';
 import { UniError } from '../../schemas/errors.js';
 import type { BlobBody, BlobRange, BlobStore, StagedBlob } from '../ports.js';
 import { digestHex } from '../store/digest.js';
+import { drainBody, STORE_FAULT_DRAIN_MS } from '../drain.js';
+import { isStoreFault, typedFault } from './blob-faults.js';
 
 interface R2ObjectLike {
   size: number;
@@ -34,7 +37,10 @@ export interface R2Binding {
   put(key: string, value: ReadableStream | Uint8Array, options?: { httpMetadata?: { contentType?: string } }): Promise<unknown>;
   createMultipartUpload(key: string, options?: { httpMetadata?: { contentType?: string } }): Promise<R2MultipartUploadLike>;
   delete(keys: string | string[]): Promise<void>;
-  list(options?: { prefix?: string; cursor?: string }): Promise<{ objects: { key: string }[]; truncated: boolean; cursor?: string }>;
+  list(options?: {
+    prefix?: string;
+    cursor?: string;
+  }): Promise<{ objects: { key: string; size: number; uploaded: Date }[]; truncated: boolean; cursor?: string }>;
 }
 
 export interface R2BlobStoreOptions {
@@ -77,10 +83,29 @@ export function r2BlobStore(bucket: R2Binding, opts: R2BlobStoreOptions = {}): R
   const prefix = opts.prefix ?? '';
   const partSize = opts.partSize ?? DEFAULT_PART_SIZE;
   const blobKey = (digest: string): string => `${prefix}sha256/${digestHex(digest)}`;
+  const committedPrefix = `${prefix}sha256/`;
+  /** Runs `work`, turning what the binding throws into the store's typed fault. */
+  const guarded = async <T>(op: string, key: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (e) {
+      throw typedFault('R2 bucket', op, key, e);
+    }
+  };
   const head = async (digest: string): Promise<{ size: number } | null> => {
-    const obj = await bucket.head(blobKey(digest));
+    const key = blobKey(digest);
+    const obj = await guarded('head of', key, () => bucket.head(key));
     return obj ? { size: obj.size } : null;
   };
+  /** Pages of the keys under `under`, with their size and upload time. */
+  async function* listed(under: string) {
+    let cursor: string | undefined;
+    do {
+      const page = await guarded('list of', under, () => bucket.list({ prefix: under, ...(cursor ? { cursor } : {}) }));
+      yield page.objects;
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+  }
 
   const readPart = async (key: string, offset: number, length: number): Promise<Uint8Array> => {
     const obj = await bucket.get(key, { range: { offset, length } });
@@ -102,7 +127,7 @@ export function r2BlobStore(bucket: R2Binding, opts: R2BlobStoreOptions = {}): R
       }
       await upload.complete(parts);
     } catch (e) {
-      await upload.abort().catch(() => undefined);
+      await guarded('abort of', to, () => upload.abort()).catch(() => undefined);
       throw e;
     }
   };
@@ -117,12 +142,15 @@ export function r2BlobStore(bucket: R2Binding, opts: R2BlobStoreOptions = {}): R
       const parts: R2UploadedPartLike[] = [];
       let pending: Uint8Array[] = [];
       let pendingBytes = 0;
-      const sendPart = async (bytes: Uint8Array): Promise<void> => {
-        upload ??= await bucket.createMultipartUpload(objectKey, META);
-        parts.push(await upload.uploadPart(parts.length + 1, bytes));
-      };
+      const sendPart = (bytes: Uint8Array): Promise<void> =>
+        guarded('upload of', objectKey, async () => {
+          upload ??= await bucket.createMultipartUpload(objectKey, META);
+          parts.push(await upload.uploadPart(parts.length + 1, bytes));
+        });
+      const reader = body.getReader();
       try {
-        for await (const chunk of body as AsyncIterable<Uint8Array>) {
+        for (let next = await reader.read(); !next.done; next = await reader.read()) {
+          const chunk = next.value;
           size += chunk.byteLength;
           if (size > maxBytes) throw new UniError('too_large', `archive is larger than the limit of ${maxBytes} bytes`, 413);
           hash.update(chunk);
@@ -139,50 +167,63 @@ export function r2BlobStore(bucket: R2Binding, opts: R2BlobStoreOptions = {}): R
         const last = concat(pending, pendingBytes);
         if (upload) {
           await sendPart(last);
-          await (upload as R2MultipartUploadLike).complete(parts);
+          await guarded('upload of', objectKey, () => (upload as R2MultipartUploadLike).complete(parts));
         } else {
-          await bucket.put(objectKey, last, META);
+          await guarded('upload of', objectKey, () => bucket.put(objectKey, last, META));
         }
       } catch (e) {
         const started = upload as R2MultipartUploadLike | null;
-        if (started) await started.abort().catch(() => undefined);
-        await bucket.delete(objectKey).catch(() => undefined);
+        // A binding that has gone away throws even on property access: inside the guard.
+        if (started) await guarded('abort of', objectKey, () => started.abort()).catch(() => undefined);
+        await guarded('delete of', objectKey, () => bucket.delete(objectKey)).catch(() => undefined);
+        // The store's fault, not the client's: it still gets to read why.
+        if (isStoreFault(e)) await drainBody(reader, maxBytes - size, STORE_FAULT_DRAIN_MS);
+        else await reader.cancel(e).catch(() => undefined);
         throw e;
       }
+      reader.releaseLock();
       return { key, digest: `sha256:${hash.digest('hex')}`, size };
     },
 
     async commit(staged: StagedBlob) {
       const source = prefix + staged.key;
-      if (!(await head(staged.digest))) await copyInParts(source, blobKey(staged.digest), staged.size);
-      await bucket.delete(source);
+      const target = blobKey(staged.digest);
+      if (!(await head(staged.digest))) await guarded('copy to', target, () => copyInParts(source, target, staged.size));
+      await guarded('delete of', source, () => bucket.delete(source));
     },
 
     async discard(staged: StagedBlob) {
-      await bucket.delete(prefix + staged.key);
+      const key = prefix + staged.key;
+      await guarded('delete of', key, () => bucket.delete(key));
     },
 
     head,
 
     async get(digest: string, range?: BlobRange): Promise<BlobBody | null> {
       const key = blobKey(digest);
-      const obj = await bucket.get(key, range ? { range: { offset: range.start, length: range.end - range.start + 1 } } : {});
+      const obj = await guarded('get of', key, () =>
+        bucket.get(key, range ? { range: { offset: range.start, length: range.end - range.start + 1 } } : {}),
+      );
       if (!obj) return null;
       return range ? { body: obj.body, size: obj.size, range } : { body: obj.body, size: obj.size };
     },
 
     async delete(digest) {
-      await bucket.delete(blobKey(digest));
+      const key = blobKey(digest);
+      await guarded('delete of', key, () => bucket.delete(key));
+    },
+
+    async *listBlobs() {
+      for await (const objects of listed(committedPrefix)) {
+        if (objects.length > 0) {
+          yield objects.map((o) => ({ digest: `sha256:${o.key.slice(committedPrefix.length)}`, size: o.size, modifiedAt: o.uploaded }));
+        }
+      }
     },
 
     async list() {
       const keys: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await bucket.list({ prefix, ...(cursor ? { cursor } : {}) });
-        for (const o of page.objects) keys.push(o.key.slice(prefix.length));
-        cursor = page.truncated ? page.cursor : undefined;
-      } while (cursor);
+      for await (const objects of listed(prefix)) for (const o of objects) keys.push(o.key.slice(prefix.length));
       return keys.sort();
     },
   };

@@ -26,6 +26,8 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { UniError } from '../../schemas/errors.js';
 import type { BlobBody, BlobRange, BlobStore, StagedBlob } from '../ports.js';
 import { digestHex } from '../store/digest.js';
+import { storeFull, storeUnavailable } from './blob-faults.js';
+import { drainBody, STORE_FAULT_DRAIN_MS } from '../drain.js';
 
 export interface S3BlobStoreOptions {
   client: S3Client;
@@ -59,9 +61,9 @@ function statusOf(e: unknown): number | undefined {
   return e instanceof S3ServiceException ? e.$metadata.httpStatusCode : undefined;
 }
 
-/** A store failure the client may retry later; the message names the operation and key. */
-function unavailable(op: string, key: string, e: unknown): UniError {
-  return new UniError('blob_store_unavailable', `blob store: ${op} ${key} failed: ${(e as Error)?.message ?? String(e)}`, 503);
+/** A bucket over its quota (radosgw, MinIO) is full, not unreachable. */
+function isQuotaExceeded(e: unknown): boolean {
+  return e instanceof S3ServiceException && /QuotaExceeded/.test(e.name);
 }
 
 function tooLarge(maxBytes: number): UniError {
@@ -73,6 +75,11 @@ export function s3BlobStore(opts: S3BlobStoreOptions): S3BlobStore {
   const prefix = opts.prefix ?? '';
   const blobKey = (digest: string): string => `${prefix}sha256/${digestHex(digest)}`;
   const stagingPrefix = `${prefix}tmp/`;
+  const committedPrefix = `${prefix}sha256/`;
+  const label = `S3 bucket ${bucket}`;
+  /** A store failure the client may retry later; the message names the operation and key. */
+  const unavailable = (op: string, key: string, e: unknown): UniError =>
+    isQuotaExceeded(e) ? storeFull(label, op, key) : storeUnavailable(label, op, key, e);
 
   const call = async <T>(op: string, key: string, send: () => Promise<T>): Promise<T> => {
     try {
@@ -174,8 +181,18 @@ export function s3BlobStore(opts: S3BlobStoreOptions): S3BlobStore {
       const hash = createHash('sha256');
       let size = 0;
       let overLimit = false;
+      let bodyFailed = false;
+      // A reader, not for-await: when the upload fails, ending this generator must leave the
+      // body readable, so that the rest of it can be drained before the fault is answered.
+      const reader = body.getReader();
       async function* hashed(): AsyncGenerator<Uint8Array> {
-        for await (const chunk of body as AsyncIterable<Uint8Array>) {
+        for (;;) {
+          const next = await reader.read().catch((e: unknown) => {
+            bodyFailed = true;
+            throw e;
+          });
+          if (next.done) return;
+          const chunk = next.value;
           size += chunk.byteLength;
           if (size > maxBytes) {
             overLimit = true;
@@ -198,9 +215,11 @@ export function s3BlobStore(opts: S3BlobStoreOptions): S3BlobStore {
         // A multipart upload is aborted by lib-storage; a single PUT may still have landed.
         await deleteKey(objectKey).catch(() => undefined);
         if (overLimit) throw tooLarge(maxBytes);
-        if (e instanceof UniError) throw e;
+        if (bodyFailed || e instanceof UniError) throw e;
+        await drainBody(reader, maxBytes - size, STORE_FAULT_DRAIN_MS);
         throw unavailable('upload of', objectKey, e);
       }
+      reader.releaseLock();
       return { key, digest: `sha256:${hash.digest('hex')}`, size };
     },
 
@@ -264,12 +283,26 @@ export function s3BlobStore(opts: S3BlobStoreOptions): S3BlobStore {
       return (await sweepObjects(cutoff)) + (await sweepUploads(cutoff));
     },
 
+    async *listBlobs() {
+      let token: string | undefined;
+      do {
+        const res = await call('ListObjectsV2', committedPrefix, () =>
+          client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: committedPrefix, ContinuationToken: token })),
+        );
+        const page = (res.Contents ?? []).flatMap((o) =>
+          o.Key && o.LastModified ? [{ digest: `sha256:${o.Key.slice(committedPrefix.length)}`, size: o.Size ?? 0, modifiedAt: o.LastModified }] : [],
+        );
+        if (page.length > 0) yield page;
+        token = res.IsTruncated ? res.NextContinuationToken : undefined;
+      } while (token);
+    },
+
     async list() {
       const keys: string[] = [];
       let token: string | undefined;
       do {
-        const res = await client.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+        const res = await call('ListObjectsV2', prefix, () =>
+          client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) })),
         );
         for (const o of res.Contents ?? []) if (o.Key) keys.push(o.Key.slice(prefix.length));
         token = res.IsTruncated ? res.NextContinuationToken : undefined;

@@ -9,7 +9,7 @@ import { addMirrorServeOptions, mirrorCommand } from './mirror.js';
 import { runServe, serveCommand, type ServeOptions } from './serve.js';
 
 export function buildServerProgram(): Command {
-  const program = new Command('uni').exitOverride().configureOutput({ outputError: (str, write) => write(str) });
+  const program = new Command('uni').enablePositionalOptions().exitOverride().configureOutput({ outputError: (str, write) => write(str) });
   program.addCommand(addBlobsServeOption(addMirrorServeOptions(serveCommand())).action((opts: ServeOptions) => runServe(opts)));
   program.addCommand(mirrorCommand());
   return program;

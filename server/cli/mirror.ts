@@ -36,7 +36,7 @@ export interface MirrorServeOptions {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-function durationArg(what: string) {
+export function durationArg(what: string) {
   return (value: string): number => {
     try {
       return parseDuration(value, what);

@@ -5,7 +5,8 @@ import { serverConfig } from '../config.js';
 import { listen, openNodeRegistry } from '../node.js';
 import { blobStoreFromOption, type BlobsServeOptions } from './blobs.js';
 import { isEmptyDataDir, seedFromHost, seedNextSteps, seedNothingSteps } from '../seed.js';
-import { describeMirror, mirrorFromServeOptions, startFollowing, type MirrorServeOptions } from './mirror.js';
+import { describeMirror, durationArg, mirrorFromServeOptions, startFollowing, type MirrorServeOptions } from './mirror.js';
+import { gcCommand, gcGraceOption, startGcEvery } from './gc.js';
 
 export interface ServeOptions extends MirrorServeOptions, BlobsServeOptions {
   host: string;
@@ -13,6 +14,8 @@ export interface ServeOptions extends MirrorServeOptions, BlobsServeOptions {
   data: string;
   maxBody?: number;
   seedFromHost?: boolean;
+  gcEvery?: number;
+  gcGrace: number;
 }
 
 function intArg(what: string, min: number, max: number) {
@@ -24,15 +27,26 @@ function intArg(what: string, min: number, max: number) {
   };
 }
 
+function gcPeriodArg(value: string): number {
+  const ms = durationArg('--gc-every')(value);
+  if (ms < 1000) throw new InvalidArgumentError('--gc-every must be at least 1s');
+  return ms;
+}
+
 /** The command with its options; callers add theirs (mirror upstreams, blob stores) before parsing. */
 export function serveCommand(): Command {
   return new Command('serve')
+    // `uni serve gc --data X`: the options after `gc` are gc's, not serve's.
+    .enablePositionalOptions()
     .description('run a registry: SQLite and a blob folder under --data')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', intArg('--port', 0, 65535), 7878)
     .option('--data <dir>', 'data folder (registry.sqlite, blobs/)', './data')
     .option('--max-body <bytes>', 'largest archive accepted by a publish', intArg('--max-body', 1, Number.MAX_SAFE_INTEGER))
     .option('--seed-from-host', 'when the data folder is empty, publish node (and python, redis when installed) made from this machine')
+    .option('--gc-every <duration>', 'delete unreferenced archives this often, as `uni serve gc` does (default: never)', gcPeriodArg)
+    .addOption(gcGraceOption('--gc-grace <duration>', 'with --gc-every: keep unreferenced archives younger than this'))
+    .addCommand(gcCommand())
     .addHelpText('after', '\nEnvironment:\n  UNI_ADMIN_TOKEN   registers this admin token at start (otherwise the first start prints one)');
 }
 
@@ -55,6 +69,8 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   log(`uni registry listening on ${listening.url} (data: ${dataDir})`);
   if (mirror) log(describeMirror(mirror));
   const following = startFollowing(registry.deps, opts);
+  const stopGc =
+    opts.gcEvery !== undefined ? startGcEvery(registry.deps.db, registry.deps.blobs, registry.deps.clock, opts.gcEvery, opts.gcGrace, log) : null;
   if (registry.generatedAdminToken !== undefined) {
     log(`admin token, shown this once (keep it): ${registry.generatedAdminToken}`);
   }
@@ -73,7 +89,9 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     else process.stderr.write(`${seedNothingSteps(listening.url).join('\n')}\n`);
   }
   const stop = (): void => {
-    void (following?.stop() ?? Promise.resolve()).then(() => listening.close()).then(() => process.exit(0));
+    void Promise.all([following?.stop(), stopGc?.()])
+      .then(() => listening.close())
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

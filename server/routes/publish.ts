@@ -1,7 +1,9 @@
 /**
  * PUT /v1/packages/:ns/:name/:version/:arch: the archive as the raw body, streamed.
- * Order: authorize, stage + validate while reading, commit the blob, then record the
- * metadata in one transaction. A crash at any point leaves at most an unreferenced blob.
+ * Order: authorize, stage + validate while reading, claim the digest, commit the blob, then
+ * record the metadata in one transaction. A refusal after the commit deletes the blob when
+ * nothing else references or claims it (server/gc/release.ts); only a crash between commit
+ * and record leaves an unreferenced blob, which `uni serve gc` removes.
  */
 import { Hono } from 'hono';
 import { UniError } from '../../schemas/errors.js';
@@ -14,6 +16,7 @@ import { ingestArchive } from '../publish/ingest.js';
 import { findArtifact, findPackage, findVersion } from '../store/packages.js';
 import { brokenRule } from '../store/guards.js';
 import { isUniqueViolation, recordPublish } from '../store/publish.js';
+import { claimBlob, releaseBlob } from '../gc/release.js';
 
 /** Dependencies with canonical names (`redis` → `library/redis`); a bad range names its key. */
 function dependenciesOf(manifest: PackageManifest): Record<string, string> {
@@ -26,6 +29,16 @@ function dependenciesOf(manifest: PackageManifest): Record<string, string> {
     }
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** JSON for a column; a document too deeply nested to serialize is refused, not a 500. */
+function storedJson(value: unknown, what: string): string {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new UniError('invalid_manifest', `${what} is nested too deeply to store; flatten it`);
+  }
 }
 
 function sameDependencies(stored: string, deps: Record<string, string>): boolean {
@@ -66,8 +79,12 @@ export function publishRoutes(deps: AppDeps): Hono<AppEnv> {
     });
     // Until the commit, the staged blob is ours to remove: a refusal leaves nothing behind.
     let dependencies: Record<string, string>;
+    let manifestJson: string;
+    let filesJson: string;
     try {
       dependencies = dependenciesOf(contents.manifest);
+      manifestJson = storedJson(contents.manifest, 'package.manifest');
+      filesJson = storedJson(contents.files, 'the file index');
       const prior = await findArtifact(deps.db, target.full, version, arch);
       if (prior?.digest === staged.digest) {
         await deps.blobs.discard(staged);
@@ -87,7 +104,26 @@ export function publishRoutes(deps: AppDeps): Hono<AppEnv> {
       throw e;
     }
 
-    await deps.blobs.commit(staged);
+    let claim: string;
+    try {
+      claim = await claimBlob(deps.db, deps.clock, staged.digest);
+    } catch (e) {
+      await deps.blobs.discard(staged);
+      throw e;
+    }
+    // From the commit on, the blob may be this publish's alone: any refusal releases it.
+    const release = async (): Promise<void> => {
+      await releaseBlob(deps.db, deps.blobs, deps.clock, staged.digest, claim).catch((e: unknown) => {
+        deps.config.log(`warning: blob ${staged.digest} of a failed publish was not deleted (gc will): ${(e as Error).message}`);
+      });
+    };
+    try {
+      await deps.blobs.commit(staged);
+    } catch (e) {
+      await deps.blobs.discard(staged).catch(() => undefined);
+      await release();
+      throw e;
+    }
     const at = deps.clock.now().toISOString();
     try {
       await recordPublish(deps.db, {
@@ -101,14 +137,16 @@ export function publishRoutes(deps: AppDeps): Hono<AppEnv> {
         private: wantPrivate,
         description: contents.manifest.Description ?? null,
         dependencies,
-        manifest: contents.manifest,
-        files: contents.files,
+        manifestJson,
+        filesJson,
+        claim,
         owner: principal.owner,
         admin: isAdmin(principal),
         claimNamespace: unclaimed,
         at,
       });
     } catch (e) {
+      await release();
       // Checked first: on D1 a failed CHECK also reads as SQLITE_CONSTRAINT.
       const broken = brokenRule(e);
       if (broken === 'namespace_owner') {

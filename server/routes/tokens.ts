@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import { UniError } from '../../schemas/errors.js';
 import { validateWith } from '../../schemas/validate.js';
 import tokenRequestSchema from '../../schemas/token-request.schema.json' with { type: 'json' };
-import { isAdmin, requireToken, type Principal } from '../auth/access.js';
+import { hasScope, isAdmin, requireToken, type Principal } from '../auth/access.js';
 import { generateToken, generateTokenId, hashToken, type Scope } from '../auth/tokens.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { notFound } from '../http.js';
@@ -58,7 +58,8 @@ function expiryOf(req: TokenRequest, now: Date): string | null {
 /** Narrows a non-admin's request to what its own token allows, or refuses it with 403. */
 async function checkDelegation(deps: AppDeps, creator: Principal, req: TokenRequest, expiresAt: string | null) {
   for (const s of req.scopes) {
-    if (s === 'admin' || !creator.scopes.includes(s)) {
+    // hasScope, not the scope list: publish implies read, so a publish token may mint a read token.
+    if (s === 'admin' || !hasScope(creator, s)) {
       throw new UniError('forbidden', `field "scopes": token ${creator.id} cannot grant "${s}", which it does not hold`, 403);
     }
   }

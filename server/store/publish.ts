@@ -3,6 +3,7 @@
  * the change-feed entry included, so a reader sees all of it or none of it.
  */
 import type { Db, SqlStatement } from '../ports.js';
+import { releaseClaimStatement } from './blob-claims.js';
 import { guardStatement } from './guards.js';
 
 export interface NewArtifact {
@@ -18,8 +19,11 @@ export interface NewArtifact {
   private: boolean | undefined;
   description: string | null;
   dependencies: Record<string, string>;
-  manifest: unknown;
-  files: unknown;
+  /** The manifest and file index as stored, serialized before the blob was committed. */
+  manifestJson: string;
+  filesJson: string;
+  /** The publish's claim on `digest` (server/store/blob-claims.ts), given up by this batch. */
+  claim: string;
   owner: string;
   /** Admins publish in any namespace; anyone else only where `owner` owns it when this commits. */
   admin: boolean;
@@ -65,8 +69,9 @@ export async function recordPublish(db: Db, a: NewArtifact): Promise<void> {
     {
       sql: `INSERT INTO artifacts (package, version, arch, digest, size, manifest, files, published_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      params: [a.name, a.version, a.arch, a.digest, a.size, JSON.stringify(a.manifest), JSON.stringify(a.files), a.at],
+      params: [a.name, a.version, a.arch, a.digest, a.size, a.manifestJson, a.filesJson, a.at],
     },
+    releaseClaimStatement(a.claim),
     {
       sql: `INSERT INTO changes (type, package, version, arch, digest, at) VALUES ('publish', ?, ?, ?, ?, ?)`,
       params: [a.name, a.version, a.arch, a.digest, a.at],

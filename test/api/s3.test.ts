@@ -2,48 +2,18 @@
  * The registry API suite on Node + SQLite + radosgw S3: `uni serve --blobs s3://...` as a real
  * subprocess against a real Ceph radosgw. Also the presigned redirect, which only S3 offers.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3BlobStore } from '../../server/adapters/s3-blob-store.js';
 import { radosgwAvailable, startRadosgw, type Radosgw } from '../blobstore/radosgw.js';
 import { buildPackage } from '../helpers/archive.js';
 import { call } from '../helpers/http.js';
-import { snapshotDataDir, startServerProcess } from '../helpers/node-deployment.js';
+import { startServerProcess } from '../helpers/node-deployment.js';
+import { startS3Deployment } from '../helpers/s3-deployment.js';
 import { defineApiSuite, type Deployment } from './suite.js';
 
 const available = await radosgwAvailable();
-
-async function startS3Deployment(gw: Radosgw, options = ''): Promise<Deployment> {
-  const bucket = await gw.createBucket();
-  const dataDir = mkdtempSync(join(tmpdir(), 'uni-api-s3-'));
-  // snapshotDataDir also lists the folder store; with S3 it stays empty and S3 is listed instead.
-  mkdirSync(join(dataDir, 'blobs'));
-  const adminToken = `test-admin-${Math.random().toString(36).slice(2)}-token`;
-  // The server takes its S3 credentials from the environment, as in production.
-  Object.assign(process.env, gw.env);
-  const url = `s3://${bucket}/registry?endpoint=${encodeURIComponent(gw.endpoint)}&forcePathStyle=true${options}`;
-  const server = await startServerProcess(dataDir, adminToken, ['--blobs', url]);
-  const view = s3BlobStore({ client: gw.client, bucket, prefix: 'registry/' });
-  return {
-    baseUrl: server.url,
-    adminToken,
-    snapshot: async () => {
-      const uploads = await gw.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
-      return {
-        ...snapshotDataDir(dataDir),
-        blobs: await view.list(),
-        uploads: (uploads.Uploads ?? []).map((u) => u.Key),
-      };
-    },
-    stop: async () => {
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 describe.skipIf(!available)('Node + SQLite + radosgw S3', () => {
   let gw: Radosgw;

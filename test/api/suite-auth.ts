@@ -1,10 +1,9 @@
 /** Tokens, namespaces and private packages. */
-import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { validateWith } from '../../schemas/validate.js';
 import tokenSchema from '../../schemas/token.schema.json' with { type: 'json' };
 import { buildPackage } from '../helpers/archive.js';
-import { call, expectError } from '../helpers/http.js';
+import { call, expectError, heldPut } from '../helpers/http.js';
 import type { DeploymentRef } from './suite.js';
 
 export async function makeToken(dep: DeploymentRef, body: object, by = dep().adminToken): Promise<{ id: string; token: string }> {
@@ -14,24 +13,6 @@ export async function makeToken(dep: DeploymentRef, body: object, by = dep().adm
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * A PUT whose headers go at once and whose body waits for `send`: the registry checks the
- * request before reading the body, so two of these are both checked before either commits.
- */
-function heldPut(baseUrl: string, path: string, token: string, body: Buffer): { send(): void; reply: Promise<{ status: number; body: string }> } {
-  const req = request(baseUrl + path, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-length': String(body.length) } });
-  const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req.on('response', (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-  });
-  req.flushHeaders();
-  return { send: () => req.end(body), reply };
-}
 
 export function defineAuthTests(dep: DeploymentRef): void {
   describe('tokens, namespaces, private packages', () => {
@@ -53,6 +34,22 @@ export function defineAuthTests(dep: DeploymentRef): void {
       expectError(await call(dep().baseUrl, 'POST', '/v1/tokens', { token: admin, body: { scopes: ['read'], expiresAt: '2001-01-01T00:00:00Z' } }), 400, /field "expiresAt" .* is in the past/);
       const narrow = await makeToken(dep, { scopes: ['read'], namespace: 'acme' });
       expectError(await call(dep().baseUrl, 'POST', '/v1/tokens', { token: narrow.token, body: { scopes: ['publish'] } }), 403, /cannot grant "publish"/);
+    });
+
+    it('lets a publish token mint a read token, since publish implies read', async () => {
+      const publisher = await makeToken(dep, { scopes: ['publish'], namespace: 'mintns' });
+      const reader = await makeToken(dep, { scopes: ['read'], name: 'ci-read' }, publisher.token);
+      const doc = (await call(dep().baseUrl, 'GET', '/v1/whoami', { token: reader.token })).json();
+      expect(doc).toMatchObject({ scopes: ['read'], namespace: 'mintns', owner: 'mintns' });
+      const pub = await call(dep().baseUrl, 'PUT', '/v1/packages/mintns/hidden/1.0.0/x86_64?private=true', {
+        token: publisher.token,
+        body: await buildPackage({ name: 'hidden', version: '1.0.0' }),
+      });
+      expect(pub.status, pub.body.toString()).toBe(201);
+      expect((await call(dep().baseUrl, 'GET', '/v1/packages/mintns/hidden', { token: reader.token })).status).toBe(200);
+      // The minted token is no wider than read: it neither publishes nor grants publish.
+      expectError(await call(dep().baseUrl, 'POST', '/v1/tokens', { token: reader.token, body: { scopes: ['publish'] } }), 403, /cannot grant "publish"/);
+      expectError(await call(dep().baseUrl, 'POST', '/v1/tokens', { token: publisher.token, body: { scopes: ['admin'] } }), 403, /cannot grant "admin"/);
     });
 
     it('lets a namespace token publish only into its namespace, and the first publisher own it', async () => {

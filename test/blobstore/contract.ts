@@ -185,9 +185,130 @@ export function defineBlobStoreContract(name: string, open: () => Promise<Opened
       expect(left[0]).toContain(committed.digest.slice('sha256:'.length));
     });
 
+    it('lists committed blobs with their size and age, and never a staged body', async () => {
+      const bytes = randomBytes(3000);
+      const before = Date.now();
+      const blob = await staged(bytes);
+      await s.store.stage(streamOf(randomBytes(10)), MiB);
+      const listed = [];
+      for await (const page of s.store.listBlobs()) {
+        expect(page.length).toBeLessThanOrEqual(1000);
+        listed.push(...page);
+      }
+      const keys = await s.keys();
+      expect(listed.length).toBe(keys.filter((k) => k.includes('sha256/')).length);
+      const mine = listed.find((b) => b.digest === blob.digest);
+      expect(mine?.size).toBe(bytes.byteLength);
+      // Stores stamp in whole seconds or milliseconds, on their own clock: a generous window.
+      expect(Math.abs(mine!.modifiedAt.getTime() - before)).toBeLessThan(60_000);
+      expect(listed.every((b) => /^sha256:[0-9a-f]{64}$/.test(b.digest))).toBe(true);
+    });
+
     it('refuses a key that is not a sha256 digest', async () => {
       await expect(s.store.head('sha256:../../etc/passwd')).rejects.toMatchObject({ code: 'bad_digest' });
       await expect(s.store.get('md5:abc')).rejects.toMatchObject({ code: 'bad_digest' });
+    });
+  });
+}
+
+/** `bytes` as a stream that records whether it was read to its end. */
+function watchedStream(bytes: Uint8Array): { body: ReadableStream<Uint8Array>; readToEnd(): boolean } {
+  let ended = false;
+  const inner = streamOf(bytes).getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await inner.read();
+      if (next.done) {
+        ended = true;
+        controller.close();
+      } else controller.enqueue(next.value);
+    },
+  });
+  return { body, readToEnd: () => ended };
+}
+
+/** A store that can be made to fail for real, then mended (where the fault allows it). */
+export interface BreakableStore extends OpenedStore {
+  /** The fault: a read-only folder, a stopped endpoint, a disposed binding. */
+  break(): Promise<void>;
+  repair?(): Promise<void>;
+}
+
+/**
+ * What every adapter does when its store fails (server/ports.ts, "Faults"): a typed 503,
+ * never "absent", never a raw error; the body read to its end so that the client gets the
+ * answer; nothing left behind once the store is back.
+ */
+export function defineUnavailableContract(name: string, open: () => Promise<BreakableStore>): void {
+  describe(`BlobStore contract, store unavailable: ${name}`, () => {
+    it('answers 503 blob_store_unavailable, never null for a blob it holds, and keeps nothing', async () => {
+      const s = await open();
+      try {
+        const kept = await s.store.stage(streamOf(randomBytes(5000)), MiB);
+        await s.store.commit(kept);
+        const before = await s.keys();
+        await s.break();
+        const unavailable = { code: 'blob_store_unavailable', status: 503 };
+
+        const upload = watchedStream(randomBytes(300_000));
+        const err = await s.store.stage(upload.body, MiB).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(UniError);
+        expect(err).toMatchObject(unavailable);
+        expect((err as Error).message).toMatch(/^blob store .+: .+ failed: /);
+        expect(upload.readToEnd()).toBe(true);
+
+        // Either still readable (a read-only folder) or a fault: never "absent".
+        const head = await s.store.head(kept.digest).catch((e: unknown) => e);
+        if (head instanceof Error) expect(head).toMatchObject(unavailable);
+        else expect(head).toEqual({ size: 5000 });
+        await expect(s.store.delete(kept.digest)).rejects.toMatchObject(unavailable);
+        await expect(s.store.commit(kept)).rejects.toMatchObject(unavailable);
+        const listing = await (async () => {
+          const digests: string[] = [];
+          for await (const page of s.store.listBlobs()) digests.push(...page.map((b) => b.digest));
+          return digests;
+        })().catch((e: unknown) => e);
+        if (listing instanceof Error) expect(listing).toMatchObject(unavailable);
+        else expect(listing).toContain(kept.digest);
+
+        if (s.repair) {
+          await s.repair();
+          expect(await s.keys()).toEqual(before);
+          expect(await s.store.head(kept.digest)).toEqual({ size: 5000 });
+        }
+      } finally {
+        await s.close();
+      }
+    });
+  });
+}
+
+/**
+ * A store out of space: 507 insufficient_storage naming the store, the body read to its end,
+ * no partial object left, and a publish that succeeds once space is freed.
+ */
+export function defineFullContract(name: string, open: () => Promise<OpenedStore & { freeBytes: number; freeUp(): Promise<void> }>): void {
+  describe(`BlobStore contract, store full: ${name}`, () => {
+    it('answers 507 insufficient_storage naming the store, keeps nothing, and works again once space is freed', async () => {
+      const s = await open();
+      try {
+        const before = await s.keys();
+        const bytes = randomBytes(s.freeBytes + 2 * MiB);
+        const upload = watchedStream(bytes);
+        const err = await s.store.stage(upload.body, bytes.byteLength).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(UniError);
+        expect(err).toMatchObject({ code: 'insufficient_storage', status: 507 });
+        expect((err as Error).message).toMatch(/^blob store .+ is full: .+ found no space left; nothing was stored$/);
+        expect(upload.readToEnd()).toBe(true);
+        expect(await s.keys()).toEqual(before);
+
+        await s.freeUp();
+        const blob = await s.store.stage(streamOf(bytes), bytes.byteLength);
+        await s.store.commit(blob);
+        expect(await s.store.head(blob.digest)).toEqual({ size: bytes.byteLength });
+      } finally {
+        await s.close();
+      }
     });
   });
 }

@@ -23,6 +23,8 @@ export interface Radosgw {
   client: S3Client;
   /** A fresh bucket for one test file, emptied and removed by release(). */
   createBucket(): Promise<string>;
+  /** Caps a bucket at `maxBytes` (radosgw then refuses writes past it: QuotaExceeded), or lifts the cap with null. */
+  setBucketQuota(bucket: string, maxBytes: number | null): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -79,6 +81,16 @@ export async function startRadosgw(): Promise<Radosgw> {
       await client.send(new CreateBucketCommand({ Bucket: bucket }));
       buckets.push(bucket);
       return bucket;
+    },
+    async setBucketQuota(bucket, maxBytes) {
+      const conf = join(process.env['RADOSGW_DIR'] ?? join(process.env['TMPDIR'] ?? '/tmp', 'unipkg-radosgw'), 'ceph.conf');
+      const admin = (args: string[]) => run('radosgw-admin', ['-c', conf, 'quota', ...args, '--quota-scope=bucket', `--bucket=${bucket}`]);
+      if (maxBytes === null) {
+        await admin(['disable']);
+        return;
+      }
+      await admin(['set', `--max-size=${maxBytes}`]);
+      await admin(['enable']);
     },
     async release() {
       for (const bucket of buckets) {

@@ -16,9 +16,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { s3BlobStore } from '../../server/adapters/s3-blob-store.js';
 import { serverConfig } from '../../server/config.js';
 import { openNodeRegistry } from '../../server/node.js';
-import { defineBlobStoreContract, digestOf, streamOf } from './contract.js';
+import { defineBlobStoreContract, defineFullContract, defineUnavailableContract, digestOf, streamOf } from './contract.js';
+import { tcpRelay } from '../helpers/tcp-relay.js';
 import { radosgwAvailable, startRadosgw, type Radosgw } from './radosgw.js';
 
+const MiB = 1024 * 1024;
 const PART = 5 * 1024 * 1024;
 const HOUR = 60 * 60 * 1000;
 const available = await radosgwAvailable();
@@ -80,6 +82,49 @@ describe.skipIf(!available)('S3 adapter on radosgw', () => {
     },
     { multipartBytes: 2 * PART },
   );
+
+  defineUnavailableContract('S3 endpoint that stops (a loopback relay to radosgw, closed)', async () => {
+    const bucket = await gw.createBucket();
+    const relay = await tcpRelay(gw.endpoint);
+    const client = new S3Client({
+      endpoint: relay.url,
+      region: gw.env['AWS_REGION']!,
+      forcePathStyle: true,
+      // One attempt: the SDK's retries would only make the fault slower to show.
+      maxAttempts: 1,
+      credentials: { accessKeyId: gw.env['AWS_ACCESS_KEY_ID']!, secretAccessKey: gw.env['AWS_SECRET_ACCESS_KEY']! },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    const store = s3BlobStore({ client, bucket, prefix: 'reg/', partSize: PART });
+    const view = s3BlobStore({ client: gw.client, bucket, prefix: 'reg/' });
+    return {
+      store,
+      keys: async () => {
+        const uploads = await gw.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+        return [...(await view.list()), ...(uploads.Uploads ?? []).map((u) => `upload:${u.Key}`)];
+      },
+      break: () => relay.stop(),
+      repair: () => relay.resume(),
+      close: () => relay.stop(),
+    };
+  });
+
+  defineFullContract('S3 bucket over its radosgw quota (QuotaExceeded)', async () => {
+    const bucket = await gw.createBucket();
+    await gw.setBucketQuota(bucket, MiB);
+    const store = s3BlobStore({ client: gw.client, bucket, prefix: 'reg/', partSize: PART });
+    return {
+      store,
+      freeBytes: MiB,
+      keys: async () => {
+        const uploads = await gw.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+        return [...(await store.list()), ...(uploads.Uploads ?? []).map((u) => `upload:${u.Key}`)];
+      },
+      freeUp: () => gw.setBucketQuota(bucket, null),
+      close: async () => undefined,
+    };
+  });
 
   it('keeps keys under its prefix only, so two registries can share a bucket', async () => {
     const bucket = await gw.createBucket();
@@ -234,7 +279,7 @@ describe.skipIf(!available)('S3 adapter on radosgw', () => {
         const second = await openNodeRegistry({ dataDir, blobs: missing, config: serverConfig({ log: () => undefined }) });
         await second.close();
         expect(warn).toHaveBeenCalledWith(
-          expect.stringMatching(/^uni: warning: staged uploads were not swept: blob store: ListObjectsV2 tmp\/ failed: /),
+          expect.stringMatching(/^uni: warning: staged uploads were not swept: blob store S3 bucket no-such-bucket-here: ListObjectsV2 tmp\/ failed: /),
         );
       } finally {
         warn.mockRestore();

@@ -88,3 +88,21 @@ export function sendOn(
     req.end(body);
   });
 }
+
+/**
+ * A PUT whose headers go at once and whose body waits for `send`: the registry checks the
+ * request before reading the body, so two of these are both checked before either commits.
+ */
+export function heldPut(baseUrl: string, path: string, token: string, body: Buffer): { send(): void; reply: Promise<{ status: number; body: string }> } {
+  const req = request(baseUrl + path, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-length': String(body.length) } });
+  const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+  });
+  req.flushHeaders();
+  return { send: () => req.end(body), reply };
+}

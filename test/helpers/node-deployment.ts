@@ -85,11 +85,18 @@ export function snapshotDataDir(dataDir: string): { rows: Record<string, unknown
   }
 }
 
-export async function startNodeFsDeployment(): Promise<Deployment> {
+export interface NodeFsDeployment extends Deployment {
+  dataDir: string;
+  server: ServerProcess;
+}
+
+export async function startNodeFsDeployment(extraArgs: string[] = []): Promise<NodeFsDeployment> {
   const dataDir = mkdtempSync(join(tmpdir(), 'uni-api-'));
   const adminToken = `test-admin-${Math.random().toString(36).slice(2)}-token`;
-  const server = await startServerProcess(dataDir, adminToken);
+  const server = await startServerProcess(dataDir, adminToken, extraArgs);
   return {
+    dataDir,
+    server,
     baseUrl: server.url,
     adminToken,
     snapshot: async () => snapshotDataDir(dataDir),

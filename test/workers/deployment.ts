@@ -29,17 +29,18 @@ export interface WorkersDeployment extends Deployment {
   mf: Miniflare;
 }
 
-export async function startWorkersDeployment(): Promise<WorkersDeployment> {
+/** `vars` override or add Worker vars (wrangler.toml [vars]), as a deploy's settings would. */
+export async function startWorkersDeployment(vars: Record<string, string> = {}): Promise<WorkersDeployment> {
   const dir = mkdtempSync(join(tmpdir(), 'uni-workers-'));
   try {
-    return await startIn(dir);
+    return await startIn(dir, vars);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 }
 
-async function startIn(dir: string): Promise<WorkersDeployment> {
+async function startIn(dir: string, vars: Record<string, string>): Promise<WorkersDeployment> {
   const wrangler = (args: string[]) => run(WRANGLER, args, { cwd: ROOT, env: QUIET_ENV, timeout: 180_000 });
   await Promise.all([
     wrangler(['deploy', '--dry-run', '--outdir', join(dir, 'bundle')]),
@@ -56,7 +57,7 @@ async function startIn(dir: string): Promise<WorkersDeployment> {
     d1Persist: join(dir, 'state', 'v3', 'd1'),
     r2Buckets: ['BLOBS'],
     r2Persist: join(dir, 'state', 'v3', 'r2'),
-    bindings: { UNI_ADMIN_TOKEN: adminToken, UNI_MAX_BODY_BYTES: tomlValue('UNI_MAX_BODY_BYTES') },
+    bindings: { UNI_ADMIN_TOKEN: adminToken, UNI_MAX_BODY_BYTES: tomlValue('UNI_MAX_BODY_BYTES'), UNI_GC_GRACE: tomlValue('UNI_GC_GRACE'), ...vars },
     host: '127.0.0.1',
     port: 0,
   });
