@@ -119,4 +119,23 @@ describe('resolve', () => {
     await resolve({ root: { a: '*' }, arch: 'x86_64', source: source(spec, (p) => calls.push(p)) });
     expect(calls.sort()).toEqual(['a', 'b']);
   });
+
+  it('says "depends on both" only of the same versions of a package', async () => {
+    const spec: Spec = {
+      'library/a': [
+        { version: '1.0.0', dependencies: { 'library/b': '^1' } },
+        { version: '1.1.0', dependencies: { 'library/c': '^1' } },
+      ],
+      'library/b': [{ version: '1.0.0' }, { version: '2.0.0' }],
+      'library/c': [{ version: '1.0.0' }, { version: '2.0.0' }],
+    };
+    const root = { 'library/a': '^1', 'library/b': '^2', 'library/c': '^2' };
+    expect(await failure(resolve({ root, arch: 'x86_64', source: source(spec) }))).toBe(
+      [
+        'Because library/a >=1.1.0 depends on library/c ^1 and library/a <1.1.0 depends on library/b ^1, every version of library/a requires library/c ^1 or library/b ^1.',
+        'And because root depends on library/a ^1, either library/c ^1 or library/b ^1.',
+        'So, because root depends on both library/b ^2 and library/c ^2, version solving failed.',
+      ].join('\n'),
+    );
+  });
 });
