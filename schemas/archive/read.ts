@@ -210,6 +210,7 @@ export async function readArchive(source: ArchiveSource, options: ReadArchiveOpt
   await piping;
   if (streamError !== undefined) throw explain(streamError, meter);
   end.finish();
+  tree.finish();
 
   if (tree.topFolder === null) throw new UniError('bad_archive', 'archive is empty: it holds no top folder');
   const manifest = parseManifest(tree.topFolder, manifestBytes);

@@ -99,6 +99,20 @@ describe('installPackages', () => {
     expect(readdirSync(layout.trees)).toEqual([]);
   });
 
+  it('refuses a chain of relative links that, followed, would leave the tree, and writes no link', async () => {
+    const deep = `chain_1.0.0/sysroot/${Array.from({ length: 20 }, (_, i) => `d${i + 1}`).join('/')}`;
+    const bad = await gzipTar([
+      { name: 'chain_1.0.0/', type: 'directory' },
+      { name: 'chain_1.0.0/package.manifest', content: '{"Version":"1.0.0"}' },
+      { name: `${deep}/b`, type: 'symlink', linkname: '../'.repeat(20) },
+      { name: `${deep}/a`, type: 'symlink', linkname: `b/${'../'.repeat(21)}etc` },
+    ]);
+    reg.add({ name: 'chain', version: '1.0.0', archive: bad });
+    await expect(install({ 'library/chain': '1.0.0' })).rejects.toThrow(`archive entry "${deep}/a" is a symbolic link to`);
+    expect(leftovers()).toEqual([]);
+    expect(readdirSync(layout.trees)).toEqual([]);
+  });
+
   it('retries a 503 with Retry-After and resumes a download cut mid-body with a Range request', async () => {
     const archive = await buildPackage({ name: 'redis', version: '7.2.4' });
     const digest = reg.add({ name: 'redis', version: '7.2.4', archive });
