@@ -2,7 +2,8 @@
  * Archives refused by their first entries while most of their bytes are still to come: a
  * 100 MB one whose first entry is `../evil`, and a tar of 120,000 tiny entries. `uni pkg
  * publish` refuses them before uploading; a client that sends them anyway (curl, another
- * tool) gets the registry's refusal naming the entry, never `internal`. Nothing is kept.
+ * tool) gets the registry's refusal naming the entry, never `internal`. Nothing is kept. So
+ * does a manifest too deep for the validator and JSON.stringify, refused before either runs.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,6 +60,17 @@ const cases: Array<{ what: string; make: () => Promise<Buffer>; status: number; 
     status: 413,
     code: 'archive_too_large',
     message: 'archive has more than 100000 entries (at "evil_1.0.0/f99999")',
+  },
+  {
+    what: 'a package.manifest nested 100,000 levels deep',
+    make: () =>
+      gzipTar([
+        { name: 'evil_1.0.0/', type: 'directory' },
+        { name: 'evil_1.0.0/package.manifest', content: `{"Version":"1.0.0","ManifestPassthrough":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}` },
+      ]),
+    status: 400,
+    code: 'invalid_manifest',
+    message: `package.manifest: field /ManifestPassthrough${'/a'.repeat(50)}... nests more than 64 levels deep, the limit`,
   },
 ];
 

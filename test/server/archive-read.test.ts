@@ -185,6 +185,15 @@ describe('readArchive, hostile tar structure', () => {
     expect(fits.files.map((f) => f.path)).toContain(`sysroot/${'a'.repeat(255)}`);
   });
 
+  it('refuses a package.manifest nested 100,000 levels deep, naming the limit', async () => {
+    const nested = `{"Version":"1.0.0","ManifestPassthrough":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`;
+    const archive = await gzipTar([base[0]!, { name: `${top}/package.manifest`, content: nested }]);
+    await expect(readArchive(chunks(archive))).rejects.toMatchObject({
+      code: 'invalid_manifest',
+      message: `package.manifest: field /ManifestPassthrough${'/a'.repeat(50)}... nests more than 64 levels deep, the limit`,
+    });
+  });
+
   const deep = `${top}/sysroot/${Array.from({ length: 20 }, (_, i) => `d${i + 1}`).join('/')}`;
   const climb = { name: `${deep}/b`, type: 'symlink' as const, linkname: '../'.repeat(20) };
   const throughClimb = { name: `${deep}/a`, type: 'symlink' as const, linkname: `b/${'../'.repeat(21)}etc` };
