@@ -120,6 +120,14 @@ describe('resolve', () => {
     expect(calls.sort()).toEqual(['a', 'b']);
   });
 
+  it('refuses a range from the source longer than 256 characters, naming who wrote it', async () => {
+    const long = Array.from({ length: 40 }, (_, i) => `1.0.${i}`).join(' || ');
+    const spec: Spec = { a: [{ version: '1.0.0', dependencies: { b: long } }], b: [{ version: '1.0.0' }] };
+    await expect(resolve({ root: { a: '*' }, arch: 'x86_64', source: source(spec) })).rejects.toThrow(
+      `a 1.0.0 depends on b with a version range "${long.slice(0, 40)}..." is ${long.length} characters long, more than the limit of 256`,
+    );
+  });
+
   it('says "depends on both" only of the same versions of a package', async () => {
     const spec: Spec = {
       'library/a': [
