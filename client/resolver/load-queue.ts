@@ -13,8 +13,9 @@ export class LoadQueue {
   private active = 0;
   /** Names waiting for a turn, in the order they were asked for. */
   private readonly waiting = new Map<string, Waiter>();
-  /** Names the solver waits for, served before the rest. */
+  /** Names the solver waits for, served before the rest, from `next` on. */
   private urgent: string[] = [];
+  private next = 0;
   private stopped: { reason: unknown } | null = null;
 
   constructor(private readonly limit: number) {}
@@ -36,15 +37,19 @@ export class LoadQueue {
 
   done(): void {
     this.active -= 1;
-    let next: string | undefined;
-    while (next === undefined && this.urgent.length > 0) {
-      const name = this.urgent.shift()!;
-      if (this.waiting.has(name)) next = name;
+    let name: string | undefined;
+    while (name === undefined && this.next < this.urgent.length) {
+      const candidate = this.urgent[this.next++]!;
+      if (this.waiting.has(candidate)) name = candidate;
     }
-    next ??= this.waiting.keys().next().value;
-    if (next === undefined) return;
-    const waiter = this.waiting.get(next)!;
-    this.waiting.delete(next);
+    if (this.next === this.urgent.length) {
+      this.urgent = [];
+      this.next = 0;
+    }
+    name ??= this.waiting.keys().next().value;
+    if (name === undefined) return;
+    const waiter = this.waiting.get(name)!;
+    this.waiting.delete(name);
     this.active += 1;
     waiter.start();
   }
@@ -55,6 +60,7 @@ export class LoadQueue {
     const waiters = [...this.waiting.values()];
     this.waiting.clear();
     this.urgent = [];
+    this.next = 0;
     for (const w of waiters) w.cancel(reason);
   }
 }

@@ -113,6 +113,33 @@ describe('resolve', () => {
     expect(most).toBeGreaterThanOrEqual(3);
   });
 
+  it('asks the source for at most 16 packages at once, and for none once the solve has failed', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const calls: string[] = [];
+    const deps = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`d${i}`, '*']));
+    const spec: Spec = { a: [{ version: '1.0.0', dependencies: deps }] };
+    for (let i = 1; i < 200; i += 1) spec[`d${i}`] = [{ version: '1.0.0' }];
+    const inner = source(spec);
+    const slow: PackageSource = {
+      async versions(pkg) {
+        calls.push(pkg);
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        inFlight--;
+        if (pkg === 'd0') throw new UniError('registry_error', 'd0 is broken');
+        return inner.versions(pkg);
+      },
+    };
+    await expect(resolve({ root: { a: '*' }, arch: 'x86_64', source: slow })).rejects.toThrow('d0 is broken');
+    const asked = calls.length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(most).toBe(16);
+    expect(calls.length).toBe(asked);
+    expect(asked).toBeLessThanOrEqual(1 + 2 * 16);
+  });
+
   it('asks the source once per package', async () => {
     const calls: string[] = [];
     const spec: Spec = { a: [{ version: '1.0.0', dependencies: { b: '*' } }, { version: '2.0.0', dependencies: { b: '^2' } }], b: [{ version: '1.0.0' }] };
