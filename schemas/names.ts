@@ -67,8 +67,23 @@ export function normalizeVersion(input: string): string {
   return v;
 }
 
+/**
+ * The longest version range taken, as the manifest and config schemas say: semver's parser
+ * costs about 2 s per MB, and a range read from an index file or a registry's document is
+ * parsed before anything else looks at it.
+ */
+export const MAX_RANGE_LENGTH = 256;
+
+/** Refuses a range longer than MAX_RANGE_LENGTH before any parser sees it. */
+export function checkRangeLength(input: string, what = 'version range'): void {
+  if (input.length > MAX_RANGE_LENGTH) {
+    throw new UniError('bad_range', `${what} "${input.slice(0, 40)}..." is ${input.length} characters long, more than the limit of ${MAX_RANGE_LENGTH}`);
+  }
+}
+
 /** A range in npm's syntax; a bare version or a `v`-prefixed one is accepted too. */
 export function normalizeRange(input: string): string {
+  checkRangeLength(input);
   const trimmed = input.trim();
   const range = semver.validRange(trimmed.replace(/(^|\s|[<>=~^])v(?=\d)/g, '$1'));
   if (range === null) {

@@ -27,10 +27,32 @@ export function describeSchemaError(err: ErrorObject): string {
 }
 
 /**
+ * How deep any document may nest. The generated validators recurse once per level of a
+ * free-form value (ManifestPassthrough) and overflow the stack near 2,200 levels, as does
+ * JSON.stringify further on; no real manifest comes near 64.
+ */
+export const MAX_DOCUMENT_DEPTH = 64;
+
+/** Refuses a document nested deeper than MAX_DOCUMENT_DEPTH, naming where; without recursion. */
+function checkDepth(data: unknown, what: string, code: string): void {
+  const stack: Array<{ value: unknown; depth: number; path: string }> = [{ value: data, depth: 0, path: '' }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { value, depth, path } = item;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth === MAX_DOCUMENT_DEPTH) {
+      const where = path.length > 120 ? `${path.slice(0, 120)}...` : path;
+      throw new UniError(code, `${what}: field ${where} nests more than ${MAX_DOCUMENT_DEPTH} levels deep, the limit`);
+    }
+    for (const [key, child] of Object.entries(value)) stack.push({ value: child, depth: depth + 1, path: `${path}/${key}` });
+  }
+}
+
+/**
  * Checks `data` against `schema`; throws a UniError with `code` whose message starts with
  * `what` (for example "package.manifest") and names the field at fault.
  */
 export function validateWith<T>(schema: object, data: unknown, what: string, code = 'invalid_document'): T {
+  checkDepth(data, what, code);
   const fn = validatorFor(schema);
   if (!fn(data)) {
     const first = fn.errors?.[0];

@@ -99,13 +99,15 @@ async function buildTree(ctx: ArtifactContext, req: ArtifactRequest): Promise<bo
   const archive = archivePath(ctx.layout, req.digest);
   if (existsSync(archive)) {
     try {
-      await extract(ctx.layout, req, createReadStream(archive, { highWaterMark: 1 << 20 }), null);
+      await extract(ctx.layout, req, cachedBytes(archive), null);
       return false;
     } catch (e) {
       // These bytes passed every check when they were downloaded: any complaint now means they
-      // changed on disk, so the archive is dropped and fetched again.
+      // changed on disk, so the archive is dropped and fetched again. The reader says so with
+      // a UniError; anything else is a fault of the tree being written, which a download
+      // would not cure.
       if (!(e instanceof UniError)) throw e;
-      rmSync(archive, { force: true });
+      rmSync(archive, { force: true, recursive: true });
       if (!ctx.client) throw new UniError('offline_miss', `the cached archive of ${label(req)} is damaged (${e.message}), and --offline forbids fetching it again`);
     }
   }
@@ -113,6 +115,15 @@ async function buildTree(ctx: ArtifactContext, req: ArtifactRequest): Promise<bo
   ctx.progress.addTotal(req.size);
   await extract(ctx.layout, req, blobChunks(ctx.client, req.digest, req.size, ctx.progress), archive);
   return true;
+}
+
+/** The cached archive's bytes; a file that can no longer be read is a damaged archive too. */
+async function* cachedBytes(archive: string): AsyncGenerator<Uint8Array> {
+  try {
+    yield* createReadStream(archive, { highWaterMark: 1 << 20 });
+  } catch (e) {
+    throw new UniError('cache_damaged', `cannot read ${archive}: ${(e as Error).message}`);
+  }
 }
 
 export function label(req: Pick<ArtifactRequest, 'name' | 'version' | 'arch'>): string {

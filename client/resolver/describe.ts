@@ -88,7 +88,10 @@ function requiresBoth(a: Incompatibility, b: Incompatibility, aLine?: number, bL
   if (a.terms.length === 1 || b.terms.length === 1) return undefined;
   const aPos = single(a, (t) => t.positive);
   const bPos = single(b, (t) => t.positive);
-  if (!aPos || !bPos || aPos.pkg !== bPos.pkg) return undefined;
+  // One sentence about both only when both speak of the same versions, as pub's PackageRange
+  // equality requires: "a >=1.1.0 depends on both c ^1 and b ^1" would be false when b ^1 is
+  // a 1.0.0's dependency.
+  if (!aPos || !bPos || aPos.pkg !== bPos.pkg || !aPos.set.equals(bPos.set)) return undefined;
   const negs = (inc: Incompatibility): string =>
     inc.terms
       .filter((t) => !t.positive)

@@ -46,6 +46,7 @@ export async function resolve(input: ResolveInput): Promise<Solution> {
     }
     return out;
   } finally {
+    index.stop();
     if (input.stats) Object.assign(input.stats, solver.stats);
   }
 }

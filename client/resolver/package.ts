@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { UniError } from '../../schemas/errors.js';
+import { checkRangeLength } from '../../schemas/names.js';
 import { VersionSet } from './version-set.js';
 
 /**
@@ -69,6 +70,7 @@ const compiled = new Map<string, semver.Range>();
 function compileRange(range: string, name: string, who: string): semver.Range {
   let parsed = compiled.get(range);
   if (parsed) return parsed;
+  checkRangeLength(range, `${who} depends on ${name} with a version range`);
   try {
     parsed = new semver.Range(range);
   } catch {

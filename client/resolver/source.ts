@@ -2,8 +2,12 @@ import semver from 'semver';
 import { isUniError, UniError } from '../../schemas/errors.js';
 import type { Arch } from '../../schemas/names.js';
 import type { PackageSource, PackageVersionInfo } from '../types.js';
+import { LoadQueue } from './load-queue.js';
 import type { Pkg } from './package.js';
 import { VersionSet } from './version-set.js';
+
+/** Documents fetched at once: enough to hide a registry's latency, few enough to stop promptly. */
+const MAX_CONCURRENT_LOADS = 16;
 
 export interface IndexOptions {
   source: PackageSource;
@@ -26,6 +30,7 @@ export class PackageIndex {
   private readonly byName = new Map<string, Pkg>();
   private readonly pending = new Map<string, Promise<Pkg>>();
   private readonly overridden: Set<string>;
+  private readonly queue = new LoadQueue(MAX_CONCURRENT_LOADS);
   private nextId = 1;
   readonly root: Pkg;
 
@@ -56,28 +61,48 @@ export class PackageIndex {
     return this.byName.get(name);
   }
 
-  async load(name: string): Promise<Pkg> {
+  /** A package, fetched ahead of the prefetches still waiting. Not async: see `start`. */
+  load(name: string): Promise<Pkg> {
     const known = this.byName.get(name);
-    if (known) return known;
-    let p = this.pending.get(name);
-    if (!p) {
-      p = this.fetch(name);
-      this.pending.set(name, p);
-      // Prefetches nobody awaits yet must not crash the process; the awaiting caller sees the error.
-      p.catch(() => undefined);
+    if (known) return Promise.resolve(known);
+    const pending = this.pending.get(name);
+    if (pending) {
+      this.queue.hurry(name);
+      return pending;
     }
-    return p;
+    const started = this.start(name);
+    this.queue.hurry(name);
+    return started;
   }
 
   async loadAll(names: readonly string[]): Promise<Pkg[]> {
     return Promise.all(names.map((n) => this.load(n)));
   }
 
+  /** The solve is over: no fetch that has not started yet will. */
+  stop(): void {
+    this.queue.stop(new UniError('cancelled', 'the resolution ended before this package was fetched'));
+  }
+
   private prefetch(names: Iterable<string>): void {
-    for (const n of names) if (!this.byName.has(n) && !this.pending.has(n)) void this.load(n);
+    for (const n of names) if (!this.byName.has(n) && !this.pending.has(n)) this.start(n);
+  }
+
+  /**
+   * The one promise of a package's fetch. Nobody may await a prefetch, so its failure is
+   * marked handled here; whoever awaits it later still sees the error. Callers get this very
+   * promise (never one wrapped by an async function), or a failed prefetch would reject a
+   * promise nobody handles and end the process after its work was done.
+   */
+  private start(name: string): Promise<Pkg> {
+    const p = this.fetch(name);
+    this.pending.set(name, p);
+    p.catch(() => undefined);
+    return p;
   }
 
   private async fetch(name: string): Promise<Pkg> {
+    await this.queue.turn(name);
     let infos: PackageVersionInfo[];
     let notFound: string | undefined;
     try {
@@ -86,6 +111,8 @@ export class PackageIndex {
       if (!isUniError(e) || e.code !== 'not_found') throw e;
       infos = [];
       notFound = e.message;
+    } finally {
+      this.queue.done();
     }
     const pkg = this.build(name, infos, notFound);
     this.byName.set(name, pkg);

@@ -45,15 +45,35 @@ interface Meter {
   sourceError?: unknown;
 }
 
+/**
+ * Counts the compressed bytes and notes an error of the source itself. Only a failing
+ * `next()` is the source's error: when the read stops early, Readable.from throws the
+ * pipeline's teardown error (Premature close, zlib's, tar-stream's) in at the `yield`, and
+ * that must not pass for a fault of the source, or it would hide the reader's own refusal.
+ */
 async function* counted(source: ArchiveSource, meter: Meter): AsyncGenerator<Uint8Array> {
+  const iterator = (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  let finished = false;
   try {
-    for await (const chunk of source as AsyncIterable<Uint8Array>) {
-      meter.packed += chunk.byteLength;
-      yield chunk;
+    for (;;) {
+      let step: IteratorResult<Uint8Array>;
+      try {
+        step = await iterator.next();
+      } catch (e) {
+        finished = true;
+        meter.sourceError = e;
+        throw e;
+      }
+      if (step.done) {
+        finished = true;
+        return;
+      }
+      meter.packed += step.value.byteLength;
+      yield step.value;
     }
-  } catch (e) {
-    meter.sourceError = e;
-    throw e;
+  } finally {
+    // Stopped before the end: let the source stop too (cancel a download, free an upload's branch).
+    if (!finished) await iterator.return?.();
   }
 }
 
@@ -74,8 +94,8 @@ function ratioGuard(meter: Meter, limits: ArchiveLimits, end: TarEnd): Transform
 
 /** Turns what zlib and tar-stream throw into a message about the archive. */
 function explain(e: unknown, meter: Meter): unknown {
-  if (meter.sourceError !== undefined) return meter.sourceError;
   if (isUniError(e)) return e;
+  if (meter.sourceError !== undefined) return meter.sourceError;
   const err = e as NodeJS.ErrnoException;
   if (typeof err?.code === 'string' && err.code.startsWith('Z_')) {
     const hint = err.code === 'Z_BUF_ERROR' ? ' (the archive is truncated)' : '';
@@ -84,9 +104,44 @@ function explain(e: unknown, meter: Meter): unknown {
   return new UniError('bad_archive', `archive is not a well-formed tar file: ${err?.message ?? String(e)}`);
 }
 
+/**
+ * A visitor's own failure (a full disk, a denied write) says nothing about the archive: it is
+ * noted so that it passes through as it is instead of being called a malformed tar.
+ */
+function faultNoting(visitor: ArchiveVisitor, local: { fault?: unknown }): ArchiveVisitor {
+  const note = (e: unknown): never => {
+    local.fault = e;
+    throw e;
+  };
+  return {
+    entry: (x) => {
+      try {
+        visitor.entry(x);
+      } catch (e) {
+        note(e);
+      }
+    },
+    onData: (x) => {
+      try {
+        visitor.onData(x);
+      } catch (e) {
+        note(e);
+      }
+    },
+    onEnd: (x) => {
+      try {
+        visitor.onEnd(x);
+      } catch (e) {
+        note(e);
+      }
+    },
+  };
+}
+
 export async function readArchive(source: ArchiveSource, options: ReadArchiveOptions = {}): Promise<ArchiveContents> {
   const limits: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits };
-  const visitor = options.visitor;
+  const local: { fault?: unknown } = {};
+  const visitor = options.visitor && faultNoting(options.visitor, local);
   const meter: Meter = { packed: 0, unpacked: 0 };
   const tree = new ArchiveTree(limits);
   const end = new TarEnd();
@@ -149,11 +204,13 @@ export async function readArchive(source: ArchiveSource, options: ReadArchiveOpt
     input.destroy();
     extract.destroy();
     await piping;
+    if (local.fault !== undefined && e === local.fault) throw e;
     throw explain(isUniError(e) ? e : (streamError ?? e), meter);
   }
   await piping;
   if (streamError !== undefined) throw explain(streamError, meter);
   end.finish();
+  tree.finish();
 
   if (tree.topFolder === null) throw new UniError('bad_archive', 'archive is empty: it holds no top folder');
   const manifest = parseManifest(tree.topFolder, manifestBytes);

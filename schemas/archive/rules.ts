@@ -25,7 +25,7 @@ export function badEntry(entry: string, why: string): UniError {
  * Splits an entry name into its segments. A leading `./` and a trailing `/` are accepted (tar
  * writes both); absolute names, `..`, NUL bytes and empty names are refused.
  */
-export function entrySegments(name: string, limits: Pick<ArchiveLimits, 'maxPathBytes' | 'maxPathSegments'>): string[] {
+export function entrySegments(name: string, limits: Pick<ArchiveLimits, 'maxPathBytes' | 'maxPathSegments' | 'maxSegmentBytes'>): string[] {
   if (Buffer.byteLength(name) > limits.maxPathBytes) {
     throw badEntry(name.slice(0, 80) + '...', `has a path longer than ${limits.maxPathBytes} bytes`);
   }
@@ -35,6 +35,9 @@ export function entrySegments(name: string, limits: Pick<ArchiveLimits, 'maxPath
   for (const seg of name.split('/')) {
     if (seg === '' || seg === '.') continue;
     if (seg === '..') throw badEntry(name, 'contains ".."; entries may not leave the top folder');
+    if (Buffer.byteLength(seg) > limits.maxSegmentBytes) {
+      throw badEntry(name.length > 80 ? `${name.slice(0, 80)}...` : name, `has a file or folder name longer than ${limits.maxSegmentBytes} bytes ("${seg.slice(0, 40)}...")`);
+    }
     segments.push(seg);
   }
   if (segments.length === 0) throw badEntry(name, 'has an empty path');

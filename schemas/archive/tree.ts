@@ -15,6 +15,7 @@ import {
   resolveLinkTarget,
   type TarHeader,
 } from './rules.js';
+import { LinkGraph } from './links.js';
 import type { ArchiveEntry, ArchiveLimits, FileType } from './types.js';
 
 const MAX_LINK_HOPS = 40;
@@ -29,6 +30,7 @@ export class ArchiveTree {
   private readonly kinds = new Map<string, FileType>();
   /** Symbolic link path → its target resolved relative to the top folder. */
   private readonly links = new Map<string, string>();
+  private readonly graph = new LinkGraph();
 
   constructor(private readonly limits: ArchiveLimits) {}
 
@@ -62,6 +64,7 @@ export class ArchiveTree {
     if (type === 'symlink') {
       const target = header.linkname ?? '';
       this.links.set(path, resolveLinkTarget(header.name, rel.slice(0, -1), target, this.limits));
+      this.graph.add(header.name, rel, target);
       return { path, type, mode, size: 0, linkTarget: target };
     }
     if (type === 'dir') return { path, type, mode, size: 0 };
@@ -90,6 +93,11 @@ export class ArchiveTree {
     this.treeBytes += path.length + ENTRY_OVERHEAD;
     checkTreeBytes(this.treeBytes, this.limits, name);
     this.kinds.set(path, kind);
+  }
+
+  /** After the last entry: checks the links again, each followed through all the others. */
+  finish(): void {
+    this.graph.finish();
   }
 
   typeOf(path: string): FileType | undefined {

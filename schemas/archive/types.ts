@@ -46,6 +46,11 @@ export interface ArchiveLimits {
   /** UTF-8 bytes of an entry's path. */
   maxPathBytes: number;
   /**
+   * UTF-8 bytes of one segment of an entry's path: NAME_MAX of Linux file systems, past which
+   * no client could write the entry (ENAMETOOLONG).
+   */
+  maxSegmentBytes: number;
+  /**
    * What the reader may spend remembering paths (every entry and every folder a path implies),
    * each charged its length plus 64 for the map entry: many deep paths, each under the limits
    * above, would otherwise make a small archive cost gigabytes.
@@ -62,6 +67,7 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
   maxPathLength: 4096,
   maxPathSegments: 256,
   maxPathBytes: 4096,
+  maxSegmentBytes: 255,
   maxTreeBytes: 64 * 1024 * 1024,
 };
 

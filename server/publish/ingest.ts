@@ -3,6 +3,7 @@
  * to the archive reader (validated and indexed). The staged blob is discarded when the
  * archive is refused, so a bad publish leaves nothing.
  */
+import { isUniError } from '../../schemas/errors.js';
 import { readArchive, type ArchiveContents } from '../../schemas/archive/read.js';
 import { checkArchiveIdentity, type ArchiveIdentity } from '../../schemas/archive/identity.js';
 import type { BlobStore, StagedBlob } from '../ports.js';
@@ -27,7 +28,12 @@ export async function ingestArchive(
   });
   const reading = readArchive(split.second, { limits: config.archiveLimits });
   const [staged, read] = await Promise.allSettled([staging, reading]);
-  if (staged.status === 'rejected') throw staged.reason;
+  if (staged.status === 'rejected') {
+    // The archive's own refusal names the entry at fault; a raw stream error on the staging
+    // side (the body cut or torn down after the reader stopped) would only answer 500.
+    const refused = read.status === 'rejected' && isUniError(read.reason);
+    throw refused && !isUniError(staged.reason) ? read.reason : staged.reason;
+  }
   try {
     if (read.status === 'rejected') throw read.reason;
     checkArchiveIdentity(read.value, expected);

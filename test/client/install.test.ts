@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -98,6 +99,20 @@ describe('installPackages', () => {
     expect(readdirSync(layout.trees)).toEqual([]);
   });
 
+  it('refuses a chain of relative links that, followed, would leave the tree, and writes no link', async () => {
+    const deep = `chain_1.0.0/sysroot/${Array.from({ length: 20 }, (_, i) => `d${i + 1}`).join('/')}`;
+    const bad = await gzipTar([
+      { name: 'chain_1.0.0/', type: 'directory' },
+      { name: 'chain_1.0.0/package.manifest', content: '{"Version":"1.0.0"}' },
+      { name: `${deep}/b`, type: 'symlink', linkname: '../'.repeat(20) },
+      { name: `${deep}/a`, type: 'symlink', linkname: `b/${'../'.repeat(21)}etc` },
+    ]);
+    reg.add({ name: 'chain', version: '1.0.0', archive: bad });
+    await expect(install({ 'library/chain': '1.0.0' })).rejects.toThrow(`archive entry "${deep}/a" is a symbolic link to`);
+    expect(leftovers()).toEqual([]);
+    expect(readdirSync(layout.trees)).toEqual([]);
+  });
+
   it('retries a 503 with Retry-After and resumes a download cut mid-body with a Range request', async () => {
     const archive = await buildPackage({ name: 'redis', version: '7.2.4' });
     const digest = reg.add({ name: 'redis', version: '7.2.4', archive });
@@ -123,6 +138,41 @@ describe('installPackages', () => {
     expect(p!.downloaded).toBe(true);
     expect(reg.hits.blobs).toBe(2);
     expect(readFileSync(file).equals(bytes)).toBe(false);
+  });
+
+  it('fetches again an archive damaged near its start, with most of its bytes still unread', async () => {
+    const extra = [{ name: 'redis_7.2.4/sysroot/data', content: randomBytes(8 << 20) }];
+    const digest = reg.add({ name: 'redis', version: '7.2.4', archive: await buildPackage({ name: 'redis', version: '7.2.4', extra }) });
+    const file = archivePath(layout, digest);
+    // Damage in the gzip stream (zlib fails) and in the tar headers (tar-stream fails).
+    for (const [at, fetched] of [[100, 2], [2000, 3], [30_000, 4], [300_000, 5]] as const) {
+      if (!existsSync(file)) await install({ 'library/redis': '7.2.4' });
+      chmodSync(file, 0o644);
+      const bytes = readFileSync(file);
+      bytes.fill(0x55, at, at + 400);
+      writeFileSync(file, bytes);
+      chmodTreeWritable(layout.trees);
+      rmSync(treePath(layout, digest), { recursive: true });
+      const [p] = await install({ 'library/redis': '7.2.4' });
+      expect(p!.downloaded, `damage at ${at}`).toBe(true);
+      expect(reg.hits.blobs).toBe(fetched);
+      expect(await verifyTree(treePath(layout, digest), digest)).toBeNull();
+      expect(leftovers()).toEqual([]);
+    }
+  });
+
+  it('fetches again a cached archive that can no longer be read', async () => {
+    const digest = reg.add({ name: 'redis', version: '7.2.4', archive: await buildPackage({ name: 'redis', version: '7.2.4' }) });
+    await install({ 'library/redis': '7.2.4' });
+    const file = archivePath(layout, digest);
+    rmSync(file);
+    mkdirSync(file);
+    chmodTreeWritable(layout.trees);
+    rmSync(treePath(layout, digest), { recursive: true });
+    const [p] = await install({ 'library/redis': '7.2.4' });
+    expect(p!.downloaded).toBe(true);
+    expect(statSync(file).isFile()).toBe(true);
+    expect(await verifyTree(treePath(layout, digest), digest)).toBeNull();
   });
 
   it('answers from the cache when the registry is unreachable, and says so', async () => {

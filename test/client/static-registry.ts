@@ -19,7 +19,8 @@ export interface StaticPackage {
 
 export interface StaticRegistry {
   url: string;
-  hits: { docs: number; notModified: number; blobs: number; ranges: string[] };
+  /** `requests` counts every request, whatever it asked for and whatever the answer. */
+  hits: { requests: number; docs: number; notModified: number; blobs: number; ranges: string[] };
   /** Blob requests that answer 503 (with Retry-After: 0) before one succeeds. */
   fail503: number;
   /** Package document requests that answer 500 before one succeeds. */
@@ -41,7 +42,7 @@ export async function startStaticRegistry(): Promise<StaticRegistry> {
   const blobs = new Map<string, Buffer>();
   const reg: StaticRegistry = {
     url: '',
-    hits: { docs: 0, notModified: 0, blobs: 0, ranges: [] },
+    hits: { requests: 0, docs: 0, notModified: 0, blobs: 0, ranges: [] },
     fail503: 0,
     failDocs: 0,
     cutAfter: { bytes: 0, times: 0 },
@@ -62,6 +63,7 @@ export async function startStaticRegistry(): Promise<StaticRegistry> {
     close: () => new Promise((r) => server.close(() => r())),
   };
   const server = http.createServer((req, res) => {
+    reg.hits.requests++;
     const url = new URL(req.url!, 'http://x');
     const doc = /^\/v1\/packages\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (doc) {

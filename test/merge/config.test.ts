@@ -37,6 +37,22 @@ describe('config.json reader', () => {
     expect(() => parseProjectConfig({ Dependencies: { node: '1', 'library/node': '2' } })).toThrow(/names library\/node a second time/);
   });
 
+  it('refuses a ManifestPassthrough nested past the depth limit before the schema runs, naming the limit', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 3000; i += 1) deep = { a: deep };
+    expect(() => parseProjectConfig({ ManifestPassthrough: deep })).toThrow(
+      `config.json: field /ManifestPassthrough${'/a'.repeat(50)}... nests more than 64 levels deep, the limit`,
+    );
+    let fits: unknown = 'x';
+    for (let i = 0; i < 63; i += 1) fits = { a: fits };
+    expect(parseProjectConfig({ ManifestPassthrough: fits }).ManifestPassthrough).toEqual(fits);
+  });
+
+  it('refuses a ManifestPassthrough with more keys than the schema allows', () => {
+    const wide = Object.fromEntries(Array.from({ length: 1025 }, (_, i) => [`k${i}`, 'v']));
+    expect(() => parseProjectConfig({ ManifestPassthrough: wide })).toThrow('config.json: field /ManifestPassthrough must NOT have more than 1024 properties');
+  });
+
   it('reads a file and says which file is at fault', () => {
     const dir = mkdtempSync(join(tmpdir(), 'uni-config-'));
     const bad = join(dir, 'config.json');

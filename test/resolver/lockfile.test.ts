@@ -80,4 +80,14 @@ describe('index snapshot', () => {
     expect(() => IndexSource.parse({ packages: { redis: {}, 'library/redis': {} } }, 'i.json')).toThrow('names library/redis a second time');
     expect(() => IndexSource.parse([], 'i.json')).toThrow('i.json: the document must be a JSON object');
   });
+
+  it('refuses a range longer than 256 characters before parsing it, even a valid one', () => {
+    const long = Array.from({ length: 40 }, (_, i) => `1.0.${i}`).join(' || ');
+    expect(long.length).toBeGreaterThan(256);
+    expect(() => IndexSource.parse({ packages: { redis: { '1.0.0': { dependencies: { glibc: long } } } } }, 'i.json')).toThrow(
+      `i.json: packages["redis"]["1.0.0"].dependencies["glibc"]: version range "${long.slice(0, 40)}..." is ${long.length} characters long, more than the limit of 256`,
+    );
+    const fits = Array.from({ length: 20 }, (_, i) => `1.0.${i}`).join(' || ');
+    expect(() => IndexSource.parse({ packages: { redis: { '1.0.0': { dependencies: { glibc: fits } } } } }, 'i.json')).not.toThrow();
+  });
 });

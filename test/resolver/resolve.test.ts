@@ -113,10 +113,64 @@ describe('resolve', () => {
     expect(most).toBeGreaterThanOrEqual(3);
   });
 
+  it('asks the source for at most 16 packages at once, and for none once the solve has failed', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const calls: string[] = [];
+    const deps = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`d${i}`, '*']));
+    const spec: Spec = { a: [{ version: '1.0.0', dependencies: deps }] };
+    for (let i = 1; i < 200; i += 1) spec[`d${i}`] = [{ version: '1.0.0' }];
+    const inner = source(spec);
+    const slow: PackageSource = {
+      async versions(pkg) {
+        calls.push(pkg);
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        inFlight--;
+        if (pkg === 'd0') throw new UniError('registry_error', 'd0 is broken');
+        return inner.versions(pkg);
+      },
+    };
+    await expect(resolve({ root: { a: '*' }, arch: 'x86_64', source: slow })).rejects.toThrow('d0 is broken');
+    const asked = calls.length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(most).toBe(16);
+    expect(calls.length).toBe(asked);
+    expect(asked).toBeLessThanOrEqual(1 + 2 * 16);
+  });
+
   it('asks the source once per package', async () => {
     const calls: string[] = [];
     const spec: Spec = { a: [{ version: '1.0.0', dependencies: { b: '*' } }, { version: '2.0.0', dependencies: { b: '^2' } }], b: [{ version: '1.0.0' }] };
     await resolve({ root: { a: '*' }, arch: 'x86_64', source: source(spec, (p) => calls.push(p)) });
     expect(calls.sort()).toEqual(['a', 'b']);
+  });
+
+  it('refuses a range from the source longer than 256 characters, naming who wrote it', async () => {
+    const long = Array.from({ length: 40 }, (_, i) => `1.0.${i}`).join(' || ');
+    const spec: Spec = { a: [{ version: '1.0.0', dependencies: { b: long } }], b: [{ version: '1.0.0' }] };
+    await expect(resolve({ root: { a: '*' }, arch: 'x86_64', source: source(spec) })).rejects.toThrow(
+      `a 1.0.0 depends on b with a version range "${long.slice(0, 40)}..." is ${long.length} characters long, more than the limit of 256`,
+    );
+  });
+
+  it('says "depends on both" only of the same versions of a package', async () => {
+    const spec: Spec = {
+      'library/a': [
+        { version: '1.0.0', dependencies: { 'library/b': '^1' } },
+        { version: '1.1.0', dependencies: { 'library/c': '^1' } },
+      ],
+      'library/b': [{ version: '1.0.0' }, { version: '2.0.0' }],
+      'library/c': [{ version: '1.0.0' }, { version: '2.0.0' }],
+    };
+    const root = { 'library/a': '^1', 'library/b': '^2', 'library/c': '^2' };
+    expect(await failure(resolve({ root, arch: 'x86_64', source: source(spec) }))).toBe(
+      [
+        'Because library/a >=1.1.0 depends on library/c ^1 and library/a <1.1.0 depends on library/b ^1, every version of library/a requires library/c ^1 or library/b ^1.',
+        'And because root depends on library/a ^1, either library/c ^1 or library/b ^1.',
+        'So, because root depends on both library/b ^2 and library/c ^2, version solving failed.',
+      ].join('\n'),
+    );
   });
 });

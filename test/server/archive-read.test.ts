@@ -176,6 +176,62 @@ describe('readArchive, hostile tar structure', () => {
     await expect(readArchive(chunks(archive))).rejects.toThrow(/has a path longer than 4096 bytes/);
   });
 
+  it('refuses a file name longer than 255 bytes, which no file system could hold, and takes one of 255', async () => {
+    const long = `${top}/sysroot/${'é'.repeat(128)}`;
+    await expect(readArchive(chunks(await gzipTar([...base, { name: long, content: 'x' }])))).rejects.toThrow(
+      `archive entry "${long.slice(0, 80)}..." has a file or folder name longer than 255 bytes ("${'é'.repeat(40)}...")`,
+    );
+    const fits = await readArchive(chunks(await gzipTar([...base, { name: `${top}/sysroot/${'a'.repeat(255)}`, content: 'x' }])));
+    expect(fits.files.map((f) => f.path)).toContain(`sysroot/${'a'.repeat(255)}`);
+  });
+
+  it('refuses a package.manifest nested 100,000 levels deep, naming the limit', async () => {
+    const nested = `{"Version":"1.0.0","ManifestPassthrough":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`;
+    const archive = await gzipTar([base[0]!, { name: `${top}/package.manifest`, content: nested }]);
+    await expect(readArchive(chunks(archive))).rejects.toMatchObject({
+      code: 'invalid_manifest',
+      message: `package.manifest: field /ManifestPassthrough${'/a'.repeat(50)}... nests more than 64 levels deep, the limit`,
+    });
+  });
+
+  const deep = `${top}/sysroot/${Array.from({ length: 20 }, (_, i) => `d${i + 1}`).join('/')}`;
+  const climb = { name: `${deep}/b`, type: 'symlink' as const, linkname: '../'.repeat(20) };
+  const throughClimb = { name: `${deep}/a`, type: 'symlink' as const, linkname: `b/${'../'.repeat(21)}etc` };
+
+  it('refuses a link that passes the lexical check but, followed through an earlier link, leaves the tree', async () => {
+    await expect(readArchive(chunks(await gzipTar([...base, climb, throughClimb])))).rejects.toThrow(
+      `archive entry "${deep}/a" is a symbolic link to "b/${'../'.repeat(21)}etc", which, followed through the archive's other links, leaves the top folder`,
+    );
+  });
+
+  it('refuses the same chain when the link it goes through comes later in the archive', async () => {
+    await expect(readArchive(chunks(await gzipTar([...base, throughClimb, climb])))).rejects.toThrow(
+      `archive entry "${deep}/a" is a symbolic link to "b/${'../'.repeat(21)}etc", which, followed through the archive's other links, leaves the top folder`,
+    );
+  });
+
+  it('refuses a chain of links that loops', async () => {
+    const loop = [
+      { name: `${top}/sysroot/x`, type: 'symlink' as const, linkname: 'y/z' },
+      { name: `${top}/sysroot/y`, type: 'symlink' as const, linkname: 'x/z' },
+    ];
+    await expect(readArchive(chunks(await gzipTar([...base, ...loop])))).rejects.toThrow(
+      /archive entry "app_1.0.0\/sysroot\/[xy]" is a symbolic link whose chain of links loops or is more than 40 links long/,
+    );
+  });
+
+  it('accepts chains of links that stay in sysroot/, relative and absolute', async () => {
+    const links = [
+      { name: `${top}/sysroot/usr/lib/x86_64/libc.so`, content: 'x' },
+      { name: `${top}/sysroot/lib`, type: 'symlink' as const, linkname: 'usr/lib' },
+      { name: `${top}/sysroot/lib64`, type: 'symlink' as const, linkname: '/lib/x86_64' },
+      { name: `${top}/sysroot/usr/libc`, type: 'symlink' as const, linkname: '../lib64/../x86_64/libc.so' },
+      { name: `${top}/sysroot/usr/back`, type: 'symlink' as const, linkname: '../lib/../bin' },
+    ];
+    const contents = await readArchive(chunks(await gzipTar([...base, ...links])));
+    expect(contents.files.filter((f) => f.type === 'symlink')).toHaveLength(4);
+  });
+
   it('accepts a deep but legal archive: 255 folders, many files in the deepest', async () => {
     const dir = `${top}/${'a/'.repeat(254)}`;
     const files = Array.from({ length: 500 }, (_, i) => ({ name: `${dir}f${i}`, content: String(i) }));
