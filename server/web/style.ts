@@ -82,7 +82,7 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .tree { padding-left: 0; font-size: 0.9rem; }
 .tree li { padding: 0.05em 0; }
 .tree summary { cursor: pointer; }
-.tree .entry { display: flex; flex-wrap: wrap; gap: 0 1em; overflow-wrap: anywhere; }
+.tree .entry { display: inline-flex; flex-wrap: wrap; gap: 0 1em; overflow-wrap: anywhere; }
 .tree .meta { color: var(--muted); white-space: nowrap; }
 .graph { overflow-x: auto; border: 1px solid var(--line); border-radius: 4px; padding: 0.5em; background: var(--soft); }
 .graph svg { display: block; max-width: 100%; height: auto; }

@@ -24,9 +24,34 @@ function labelOf(n: GraphNode): string {
   return `${n.name}@${n.version ?? '?'}`;
 }
 
+/**
+ * Each package one row below the lowest package that needs it (longest path from the root), so
+ * that edges point down; a cycle stops the relaxation after as many rounds as there are packages.
+ */
+function rowsOf(graph: DependencyGraph): Map<string, number> {
+  const row = new Map(graph.nodes.map((n) => [n.name, n.depth]));
+  for (let round = 0; round < graph.nodes.length; round += 1) {
+    let moved = false;
+    for (const e of graph.edges) {
+      const from = row.get(e.from);
+      const to = row.get(e.to);
+      if (from !== undefined && to !== undefined && to <= from && e.to !== graph.nodes[0]?.name) {
+        row.set(e.to, from + 1);
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+  return row;
+}
+
 function layout(graph: DependencyGraph): { placed: Map<string, Placed>; width: number; height: number } {
   const rows = new Map<number, GraphNode[]>();
-  for (const n of graph.nodes) rows.set(n.depth, [...(rows.get(n.depth) ?? []), n]);
+  const rowOf = rowsOf(graph);
+  for (const n of graph.nodes) {
+    const r = rowOf.get(n.name)!;
+    rows.set(r, [...(rows.get(r) ?? []), n]);
+  }
   const widths = new Map<number, number>();
   const boxes = new Map<string, number>();
   for (const [depth, row] of rows) {
@@ -49,7 +74,8 @@ function layout(graph: DependencyGraph): { placed: Map<string, Placed>; width: n
       x += w + COL_GAP;
     }
   }
-  const height = PAD * 2 + rows.size * BOX_H + (rows.size - 1) * ROW_GAP;
+  const last = Math.max(...rows.keys());
+  const height = PAD * 2 + (last + 1) * BOX_H + last * ROW_GAP;
   return { placed, width, height };
 }
 

@@ -9,6 +9,10 @@ import type { Viewer } from '../session.js';
 
 const RECENT = 15;
 
+function plural(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`;
+}
+
 export function archSelect(selected: string | null, id: string): Html {
   const options = ARCHES.map((a) => html`<option value="${a}"${a === selected ? html` selected` : ''}>${a}</option>`);
   return html`<label class="visually-hidden" for="${id}">Architecture</label><select id="${id}" name="arch"><option value="">any architecture</option>${options}</select>`;
@@ -32,9 +36,9 @@ ${archSelect(null, 'home-arch')}
 <button type="submit">Search</button>
 </form>
 <ul class="stats" aria-label="Counts">
-<li><strong>${counts.packages}</strong> packages</li>
-<li><strong>${counts.versions}</strong> versions</li>
-<li><strong>${counts.namespaces}</strong> namespaces</li>
+<li><strong>${counts.packages}</strong> ${plural(counts.packages, 'package')}</li>
+<li><strong>${counts.versions}</strong> ${plural(counts.versions, 'version')}</li>
+<li><strong>${counts.namespaces}</strong> ${plural(counts.namespaces, 'namespace')}</li>
 </ul>
 <h2>Recently published</h2>
 ${recent.length === 0 ? html`<p class="muted">Nothing published yet. See <a href="${packagePath('library/node')}">library/node</a> once the seed has run, or publish with <code>uni pkg publish</code>.</p>` : html`<ul class="plain">${rows}</ul>`}
