@@ -34,7 +34,8 @@ function decodeCursor(raw: string | undefined): Cursor {
 
 /** The highest version not yanked, releases before pre-releases; the highest at all otherwise. */
 export function latestOf(versions: { version: string; yanked: number }[]): string | null {
-  const sorted = [...versions].sort((a, b) => semver.rcompare(a.version, b.version));
+  // Parsed once: a package page sorts 1,000 versions, and rcompare on strings parses at every comparison.
+  const sorted = versions.map((v) => ({ ...v, parsed: new semver.SemVer(v.version) })).sort((a, b) => b.parsed.compare(a.parsed));
   const pick =
     sorted.find((v) => v.yanked === 0 && semver.prerelease(v.version) === null) ??
     sorted.find((v) => v.yanked === 0) ??
