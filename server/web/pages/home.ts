@@ -3,7 +3,7 @@ import { ARCHES } from '../../../schemas/names.js';
 import { readReach } from '../../auth/access.js';
 import type { AppDeps } from '../../deps.js';
 import { countVisible, recentPublishes } from '../../store/overview.js';
-import { formatDate, html, packagePath, versionPath, type Html } from '../html.js';
+import { formatDate, html, versionPath, type Html } from '../html.js';
 import type { Page } from '../layout.js';
 import type { Viewer } from '../session.js';
 
@@ -41,7 +41,7 @@ ${archSelect(null, 'home-arch')}
 <li><strong>${counts.namespaces}</strong> ${plural(counts.namespaces, 'namespace')}</li>
 </ul>
 <h2>Recently published</h2>
-${recent.length === 0 ? html`<p class="muted">Nothing published yet. See <a href="${packagePath('library/node')}">library/node</a> once the seed has run, or publish with <code>uni pkg publish</code>.</p>` : html`<ul class="plain">${rows}</ul>`}
+${recent.length === 0 ? html`<p class="muted">Nothing published yet: publish with <code>uni pkg publish</code>.</p>` : html`<ul class="plain">${rows}</ul>`}
 <p><a href="/search">Browse every package</a></p>`,
   };
 }
