@@ -79,19 +79,21 @@ function layout(graph: DependencyGraph): { placed: Map<string, Placed>; width: n
   return { placed, width, height };
 }
 
-function edgePath(a: Placed, b: Placed): string {
+function edgePath(a: Placed, b: Placed, all: Placed[]): string {
   const x1 = a.x + a.w / 2;
   const x2 = b.x + b.w / 2;
-  if (b.y > a.y) {
+  // A neighbouring row: straight down. An edge that skips rows would cross the boxes between, so it bends out to the side like one going back up.
+  if (b.y > a.y && b.y - a.y <= BOX_H + ROW_GAP) {
     const y1 = a.y + BOX_H;
     const y2 = b.y - 2;
     const mid = (y1 + y2) / 2;
     return `M${x1.toFixed(1)} ${y1} C${x1.toFixed(1)} ${mid} ${x2.toFixed(1)} ${mid} ${x2.toFixed(1)} ${y2}`;
   }
-  // An edge back up (a cycle, or to a package already on a higher row) bends out to the side.
   const y1 = a.y + BOX_H / 2;
   const y2 = b.y + BOX_H / 2;
-  const side = Math.max(a.x + a.w, b.x + b.w) + 30;
+  const top = Math.min(a.y, b.y);
+  const bottom = Math.max(a.y, b.y);
+  const side = Math.max(...all.filter((p) => p.y >= top && p.y <= bottom).map((p) => p.x + p.w)) + 30;
   return `M${(a.x + a.w).toFixed(1)} ${y1} C${side.toFixed(1)} ${y1} ${side.toFixed(1)} ${y2} ${(b.x + b.w + 2).toFixed(1)} ${y2}`;
 }
 
@@ -99,7 +101,7 @@ export function graphSvg(graph: DependencyGraph, arch: string, rootName: string)
   const { placed, width, height } = layout(graph);
   const edges = graph.edges
     .filter((e) => placed.has(e.from) && placed.has(e.to))
-    .map((e) => html`<path class="edge" d="${edgePath(placed.get(e.from)!, placed.get(e.to)!)}" marker-end="url(#arrow)"><title>${e.from} requires ${e.to} ${e.range}</title></path>`);
+    .map((e) => html`<path class="edge" d="${edgePath(placed.get(e.from)!, placed.get(e.to)!, [...placed.values()])}" marker-end="url(#arrow)"><title>${e.from} requires ${e.to} ${e.range}</title></path>`);
   const nodes = [...placed.values()].map((p) => {
     const cls = p.node.name === rootName ? 'node root' : p.node.version === null ? 'node missing' : 'node';
     const href = p.node.version === null ? packagePath(p.node.name) : versionPath(p.node.name, p.node.version, arch);

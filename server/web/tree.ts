@@ -44,6 +44,10 @@ function count(folder: Folder): number {
   return n;
 }
 
+function files(n: number): string {
+  return n === 1 ? '1 file' : `${n} files`;
+}
+
 function leaf(name: string, e: FileIndexEntry): Html {
   const what =
     e.type === 'symlink'
@@ -57,7 +61,7 @@ function folderItems(folder: Folder, depth: number): Html[] {
   for (const [name, sub] of [...folder.folders].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const mode = sub.entry ? html` · ${formatMode(sub.entry.mode)}` : '';
     out.push(
-      html`<li><details${depth === 0 ? html` open` : ''}><summary><span class="entry"><span>${name}/</span><span class="meta">${count(sub)} files${mode}</span></span></summary><ul>${folderItems(sub, depth + 1)}</ul></details></li>`,
+      html`<li><details${depth === 0 ? html` open` : ''}><summary><span class="entry"><span>${name}/</span><span class="meta">${files(count(sub))}${mode}</span></span></summary><ul>${folderItems(sub, depth + 1)}</ul></details></li>`,
     );
   }
   for (const l of folder.leaves.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) out.push(leaf(l.name, l.entry));
