@@ -17,7 +17,7 @@ export interface Fixtures {
   acmeToken: string;
 }
 
-async function publish(baseUrl: string, token: string, ns: string, name: string, version: string, manifest: Record<string, unknown>, opts: { private?: boolean; extra?: Parameters<typeof buildPackage>[0]['extra'] } = {}): Promise<void> {
+export async function publish(baseUrl: string, token: string, ns: string, name: string, version: string, manifest: Record<string, unknown>, opts: { private?: boolean; extra?: Parameters<typeof buildPackage>[0]['extra'] } = {}): Promise<void> {
   const body = await buildPackage({ name, version, manifest, ...(opts.extra ? { extra: opts.extra } : {}) });
   const r = await call(baseUrl, 'PUT', `/v1/packages/${ns}/${name}/${version}/x86_64${opts.private ? '?private=true' : ''}`, { token, body });
   expect(r.status, r.body.toString()).toBe(201);
