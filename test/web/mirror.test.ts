@@ -1,7 +1,6 @@
 /** The web UI on a mirror: mirrored packages say where they come from and when the copy is stale, and cannot be yanked here. */
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startServer, type Server } from '../mirror/servers.js';
+import { removeDir, startServer, type Server } from '../mirror/servers.js';
 import { expectAccessible, launchBrowser, takePageErrors, type Browser } from './browser.js';
 import { publish } from './fixtures.js';
 
@@ -21,7 +20,7 @@ describe('web UI on a mirror', () => {
     await browser?.close();
     await mirror?.stop();
     await origin?.stop();
-    for (const s of [mirror, origin]) if (s) rmSync(s.dataDir, { recursive: true, force: true });
+    for (const s of [mirror, origin]) if (s) removeDir(s.dataDir);
   });
 
   test('a local package links to mirrored ones, which say where they come from; a stopped upstream shows a stale copy; no yank on a mirrored namespace', async () => {
