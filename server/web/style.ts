@@ -93,6 +93,7 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .graph .edge { stroke: var(--muted); fill: none; }
 .graph .arrow { fill: var(--muted); }
 .graph a:focus-visible rect { stroke: var(--focus); stroke-width: 3; }
+.nowrap { white-space: nowrap; }
 .pager { display: flex; gap: 1em; margin: 1em 0; }
 form.inline { display: flex; flex-wrap: wrap; gap: 0.4em; align-items: center; margin: 0.5em 0; }
 form.inline input[type=text] { flex: 1 1 14em; }
@@ -103,5 +104,6 @@ label { font-weight: 600; }
   body { font-size: 14px; }
   main { padding: 0.7em; }
   .hide-narrow { display: none; }
+  form.search { order: 3; flex-basis: 100%; max-width: none; }
 }
 `;

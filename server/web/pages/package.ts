@@ -37,7 +37,7 @@ export function copyLine(id: string, text: string): Html {
 function versionRow(full: string, version: string, v: VersionInfo): string {
   let arches = '';
   for (const arch of Object.keys(v.artifacts).sort()) {
-    arches += `<a href="${esc(versionPath(full, version, arch))}">${arch}</a> <span class="muted">${formatBytes(v.artifacts[arch]!.size)}</span> `;
+    arches += `<span class="nowrap"><a href="${esc(versionPath(full, version, arch))}">${arch}</a> <span class="muted">${formatBytes(v.artifacts[arch]!.size)}</span></span> `;
   }
   const status = v.yanked
     ? `<span class="badge yanked">yanked</span>${v.yankReason !== undefined ? ` <span class="muted">${esc(v.yankReason)}</span>` : ''}`
