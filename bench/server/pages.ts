@@ -22,6 +22,8 @@ export interface PageFigures {
 }
 
 const VERSIONS = 1000;
+/** Fewer than the documents' 32: a 350 KB page each, and autocannon counts an answer later than 10 s as an error. */
+const CONNECTIONS = 8;
 
 async function publish(url: string, admin: string, name: string, version: string, dependencies?: Record<string, string>): Promise<void> {
   const body = await smallArchive(name, version, 'a package with many versions, for the page benchmark', dependencies);
@@ -67,9 +69,9 @@ export async function packagePages(work: string, admin: string, seconds: number)
       const shell: number[] = [];
       const side: number[] = [];
       for (let round = 0; round < 2; round += 1) {
-        o.push((await requestsPerSecond(pageUrl, seconds)).rps);
-        shell.push((await requestsPerSecond(shellUrl, seconds)).rps);
-        side.push((await requestsPerSecond(sidebarUrl, seconds)).rps);
+        o.push((await requestsPerSecond(pageUrl, seconds, CONNECTIONS)).rps);
+        shell.push((await requestsPerSecond(shellUrl, seconds, CONNECTIONS)).rps);
+        side.push((await requestsPerSecond(sidebarUrl, seconds, CONNECTIONS)).rps);
       }
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       return { versions: VERSIONS, ours: mean(o), oursBytes, oursMs, verdaccioShell: mean(shell), verdaccioSidebar: mean(side), verdaccioBytes };
