@@ -2,8 +2,9 @@
  * `npm run bench:server`: this registry side by side with peers, on this machine, in one run.
  *   (a) package-document GETs per second: ours vs verdaccio 6.8.0 serving a packument of the same size;
  *   (b) MB/s downloading a 100 MB blob: ours vs nginx (sendfile) serving the same file;
- *   (c) peak RSS of our server while a 1 GiB archive is published.
- * Figures, not pass/fail. Targets: (a) >= 3x verdaccio, (b) >= 0.5x nginx, (c) < 150 MiB.
+ *   (c) peak RSS of our server while a 1 GiB archive is published;
+ *   (d) the web package page of a 1,000-version package: ours vs verdaccio's web package page (pages.ts).
+ * Figures, not pass/fail. Targets: (a) >= 3x verdaccio, (b) >= 0.5x nginx, (c) < 150 MiB, (d) one page < 50 ms.
  */
 import { chmodSync, copyFileSync, createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
