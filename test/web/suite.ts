@@ -174,11 +174,19 @@ export function defineWebSuite(name: string, start: () => Promise<Deployment>): 
 
     defineSignInTests(ref);
 
-    test('screenshots at phone and desktop widths, light and dark, with axe on each', async () => {
-      const { dir, keep } = screenshotDir(name);
-      try {
-        for (const width of [390, 1280]) {
-          for (const dark of [false, true]) {
+    describe('screenshots at phone and desktop widths, light and dark, with axe on each', () => {
+      let shots: { dir: string; keep: boolean } | undefined;
+      beforeAll(() => {
+        shots = screenshotDir(name);
+      });
+      afterAll(() => {
+        if (!shots) return;
+        process.stdout.write(`web UI screenshots (${name}): ${shots.dir}${shots.keep ? '' : ' (removed after the run; set UNI_WEB_SCREENSHOTS=DIR to keep them)'}\n`);
+        if (!shots.keep) rmSync(shots.dir, { recursive: true, force: true });
+      });
+      for (const width of [390, 1280]) {
+        for (const dark of [false, true]) {
+          test(`${width} px, ${dark ? 'dark' : 'light'}`, async () => {
             const page = await ref().browser.page({ width, dark });
             for (const [label, path] of [
               ['home', '/'],
@@ -187,17 +195,14 @@ export function defineWebSuite(name: string, start: () => Promise<Deployment>): 
               ['legacy', '/packages/library/legacy/1.0.0'],
             ] as const) {
               await page.goto(base() + path);
-              await page.screenshot({ path: join(dir, `${label}-${width}-${dark ? 'dark' : 'light'}.png`), fullPage: true });
+              await page.screenshot({ path: join(shots!.dir, `${label}-${width}-${dark ? 'dark' : 'light'}.png`), fullPage: true });
               // Nothing sticks out sideways on a phone: the page scrolls down, not across.
               expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
               await expectAccessible(page);
             }
             await page.close();
-          }
+          });
         }
-        process.stdout.write(`web UI screenshots (${name}): ${dir}${keep ? '' : ' (removed after the run; set UNI_WEB_SCREENSHOTS=DIR to keep them)'}\n`);
-      } finally {
-        if (!keep) rmSync(dir, { recursive: true, force: true });
       }
     });
   });
