@@ -14,6 +14,7 @@ import { packageRoutes } from './routes/packages.js';
 import { publishRoutes } from './routes/publish.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { yankRoutes } from './routes/yank.js';
+import { sendError, webRoutes } from './web/routes.js';
 
 export type { AppDeps, AppEnv } from './deps.js';
 
@@ -40,8 +41,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', blobRoutes(deps));
   app.route('/', changesRoutes(deps));
   app.route('/', tokenRoutes(deps));
+  app.route('/', webRoutes(deps));
 
-  app.notFound((c) => c.json(new UniError('not_found', `no route for ${c.req.method} ${c.req.path}`, 404).toJSON(), 404));
+  app.notFound((c) => {
+    const error = new UniError('not_found', `no route for ${c.req.method} ${c.req.path}`, 404);
+    // A person browsing gets a page; the API (and anything not asking for HTML) gets JSON.
+    if (!c.req.path.startsWith('/v1/') && (c.req.header('accept') ?? '').includes('text/html')) return sendError(deps, c, error);
+    return c.json(error.toJSON(), 404);
+  });
 
   app.onError((e, c) => {
     if (isUniError(e)) return c.json(e.toJSON(), e.status as 400);

@@ -2,17 +2,18 @@
  * `npm run bench:server`: this registry side by side with peers, on this machine, in one run.
  *   (a) package-document GETs per second: ours vs verdaccio 6.8.0 serving a packument of the same size;
  *   (b) MB/s downloading a 100 MB blob: ours vs nginx (sendfile) serving the same file;
- *   (c) peak RSS of our server while a 1 GiB archive is published.
- * Figures, not pass/fail. Targets: (a) >= 3x verdaccio, (b) >= 0.5x nginx, (c) < 150 MiB.
+ *   (c) peak RSS of our server while a 1 GiB archive is published;
+ *   (d) the web package page of a 1,000-version package: ours vs verdaccio's web package page (pages.ts).
+ * Figures, not pass/fail. Targets: (a) >= 3x verdaccio, (b) >= 0.5x nginx, (c) < 150 MiB, (d) one page < 50 ms.
  */
-import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { smallArchive, writeBigArchive } from './fixtures.js';
+import { packument, smallArchive, writeBigArchive } from './fixtures.js';
 import { downloadMBps, median, requestsPerSecond, rssSampler } from './measure.js';
+import { packagePages } from './pages.js';
 import { startNginx, startOurs, startVerdaccio, type Child } from './processes.js';
 
 const ADMIN = 'bench-admin-token-0123456789abcdef';
@@ -40,18 +41,6 @@ async function expectOk(what: string, p: Promise<{ status: number; body: string 
   const r = await p;
   if (r.status !== 201 && r.status !== 200) throw new Error(`${what}: HTTP ${r.status} ${r.body}`);
   return r.body;
-}
-
-/** A verdaccio packument with `versions` versions and `padding` more bytes. */
-function packument(name: string, versions: string[], padding: number): object {
-  // verdaccio drops a top-level description but serves `readme`: the padding goes there.
-  const doc: Record<string, any> = { name, readme: 'x'.repeat(padding), versions: {}, time: {}, 'dist-tags': { latest: versions.at(-1) }, _attachments: {}, _uplinks: {}, _distfiles: {}, _rev: '1-0' };
-  for (const v of versions) {
-    const shasum = createHash('sha1').update(v).digest('hex');
-    doc['versions'][v] = { name, version: v, description: 'a small package for the benchmark', dependencies: {}, dist: { tarball: `http://localhost:4873/${name}/-/${name}-${v}.tgz`, shasum } };
-    doc['time'][v] = new Date(0).toISOString();
-  }
-  return doc;
 }
 
 async function packageDocuments(work: string): Promise<{ ours: number; verdaccio: number; bytes: number; verdaccioBytes: number }> {
@@ -148,6 +137,7 @@ type Results = {
   docs?: Awaited<ReturnType<typeof packageDocuments>>;
   blobs?: Awaited<ReturnType<typeof blobDownloads>>;
   big?: Awaited<ReturnType<typeof bigPublish>>;
+  pages?: Awaited<ReturnType<typeof packagePages>>;
 };
 
 function report(r: Results): void {
@@ -162,6 +152,12 @@ function report(r: Results): void {
   if (r.big) {
     rows.push(['peak RSS, 1 GiB publish', `${r.big.peakMiB.toFixed(0)} MiB`, `${(r.big.bytes / 1e6 / r.big.seconds).toFixed(0)} MB/s in ${r.big.seconds.toFixed(1)} s`, '', '< 150 MiB']);
   }
+  if (r.pages) {
+    const p = r.pages;
+    rows.push([`web package page GET/s (${p.versions} versions)`, `${p.ours.toFixed(0)} (${p.oursBytes} B)`, `verdaccio 6.8.0 page shell: ${p.verdaccioShell.toFixed(0)}`, `${(p.ours / p.verdaccioShell).toFixed(2)}x`, '']);
+    rows.push(['', '', `verdaccio 6.8.0 page data (sidebar): ${p.verdaccioSidebar.toFixed(0)} (${p.verdaccioBytes} B with shell)`, `${(p.ours / p.verdaccioSidebar).toFixed(2)}x`, '']);
+    rows.push([`web package page render (${p.versions} versions)`, `${p.oursMs.toFixed(1)} ms median`, '', '', '< 50 ms']);
+  }
   const header = ['measure', 'ours', 'peer', 'ratio', 'target'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
@@ -170,13 +166,14 @@ function report(r: Results): void {
   for (const row of rows) console.log(line(row));
 }
 
-/** BENCH_ONLY=docs,blobs,rss runs a subset; BENCH_SECONDS sets the length of each load run. */
+/** BENCH_ONLY=docs,pages,blobs,rss runs a subset; BENCH_SECONDS sets the length of each load run. */
 async function main(): Promise<void> {
-  const only = new Set((process.env['BENCH_ONLY'] ?? 'docs,blobs,rss').split(','));
+  const only = new Set((process.env['BENCH_ONLY'] ?? 'docs,pages,blobs,rss').split(','));
   const work = mkdtempSync(join(tmpdir(), 'uni-bench-'));
   try {
     const results: Results = {};
     if (only.has('docs')) results.docs = await packageDocuments(work);
+    if (only.has('pages')) results.pages = await packagePages(work, ADMIN, SECONDS);
     if (only.has('blobs')) results.blobs = await blobDownloads(work);
     if (only.has('rss')) results.big = await bigPublish(work);
     report(results);

@@ -68,7 +68,8 @@ export function ensureVerdaccio(): string {
   return bin;
 }
 
-export async function startVerdaccio(dir: string): Promise<Child> {
+/** `web` turns on verdaccio's web UI (its package pages), off by default as in the documents benchmark. */
+export async function startVerdaccio(dir: string, web = false): Promise<Child> {
   const bin = ensureVerdaccio();
   const port = await freePort();
   const config = join(dir, 'config.yaml');
@@ -83,7 +84,7 @@ export async function startVerdaccio(dir: string): Promise<Child> {
       '    access: $all',
       '    publish: $authenticated',
       'web:',
-      '  enable: false',
+      `  enable: ${web}`,
       'log: { type: stdout, format: pretty, level: fatal }',
       '',
     ].join('\n'),

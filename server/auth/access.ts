@@ -30,6 +30,11 @@ export async function authenticate(db: Db, clock: Clock, authorization: string |
   const presented = hashToken(m[1]!);
   const token = await findTokenByHash(db, presented);
   if (!token || !sameHash(token.hash, presented)) throw new UniError('unauthorized', 'the token is not known to this registry', 401);
+  return usableNow(token, clock);
+}
+
+/** The token itself, or 401 when it has been revoked or has expired by now. */
+export function usableNow(token: TokenRecord, clock: Clock): Principal {
   if (token.revokedAt !== null) throw new UniError('unauthorized', `the token ${token.id} has been revoked`, 401);
   if (token.expiresAt !== null && Date.parse(token.expiresAt) <= clock.now().getTime()) {
     throw new UniError('unauthorized', `the token ${token.id} expired at ${token.expiresAt}`, 401);

@@ -15,8 +15,13 @@ function base64url(bytes: Uint8Array): string {
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/** 32 random bytes as base64url: the secret part of tokens, web sessions and CSRF values. */
+export function randomSecret(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
 export function generateToken(): string {
-  return TOKEN_PREFIX + base64url(crypto.getRandomValues(new Uint8Array(32)));
+  return TOKEN_PREFIX + randomSecret();
 }
 
 /** A public handle for a token, for listings and DELETE /v1/tokens/:id. */

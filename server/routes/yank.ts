@@ -1,12 +1,21 @@
 /** POST .../:version/yank marks a version yanked (still downloadable, not chosen by ranges); DELETE undoes it. */
 import { Hono, type Context } from 'hono';
 import { UniError } from '../../schemas/errors.js';
-import { checkPublish } from '../auth/access.js';
+import { checkPublish, type Principal } from '../auth/access.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { notFound, packageTarget, versionParam } from '../http.js';
+import { notFound, packageTarget, versionParam, type PackageTarget } from '../http.js';
 import { findVersion } from '../store/packages.js';
 import { recordYank } from '../store/publish.js';
 import { visiblePackage } from './visible.js';
+
+/** The reason of a yank, checked as the API and the web form both take it. */
+export function checkReason(reason: unknown): string | null {
+  if (reason === undefined || reason === null) return null;
+  if (typeof reason !== 'string' || reason.length > 1024) {
+    throw new UniError('bad_request', 'field "reason" must be a string of at most 1024 characters');
+  }
+  return reason;
+}
 
 async function reasonOf(c: Context<AppEnv>): Promise<string | null> {
   const text = await c.req.text();
@@ -20,12 +29,25 @@ async function reasonOf(c: Context<AppEnv>): Promise<string | null> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new UniError('bad_request', 'the request body must be a JSON object: {"reason": "..."}');
   }
-  const reason = (body as { reason?: unknown }).reason;
-  if (reason === undefined) return null;
-  if (typeof reason !== 'string' || reason.length > 1024) {
-    throw new UniError('bad_request', 'field "reason" must be a string of at most 1024 characters');
+  return checkReason((body as { reason?: unknown }).reason);
+}
+
+/** Yanks or unyanks as `principal`, who must see the package and may publish in its namespace. */
+export async function applyYank(
+  deps: AppDeps,
+  principal: Principal | null,
+  target: PackageTarget,
+  version: string,
+  yanked: boolean,
+  reason: string | null,
+): Promise<void> {
+  await visiblePackage(deps, principal, target);
+  await checkPublish(deps.db, principal, target.namespace);
+  const row = await findVersion(deps.db, target.full, version);
+  if (!row) throw notFound(`version ${target.full}@${version}`);
+  if ((row.yanked === 1) !== yanked || (yanked && row.yank_reason !== reason)) {
+    await recordYank(deps.db, target.full, version, yanked, reason, deps.clock.now().toISOString());
   }
-  return reason;
 }
 
 export function yankRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -38,11 +60,7 @@ export function yankRoutes(deps: AppDeps): Hono<AppEnv> {
     await visiblePackage(deps, principal, target);
     await checkPublish(deps.db, principal, target.namespace);
     const reason = yanked ? await reasonOf(c) : null;
-    const row = await findVersion(deps.db, target.full, version);
-    if (!row) throw notFound(`version ${target.full}@${version}`);
-    if ((row.yanked === 1) !== yanked || (yanked && row.yank_reason !== reason)) {
-      await recordYank(deps.db, target.full, version, yanked, reason, deps.clock.now().toISOString());
-    }
+    await applyYank(deps, principal, target, version, yanked, reason);
     return c.json({ name: target.full, version, yanked, ...(reason !== null ? { yankReason: reason } : {}) });
   };
 
