@@ -6,11 +6,15 @@ import { Command, CommanderError } from 'commander';
 import { isUniError } from '../../schemas/errors.js';
 import { addBlobsServeOption } from './blobs.js';
 import { addMirrorServeOptions, mirrorCommand } from './mirror.js';
+import { scrubCommand } from './scrub.js';
 import { runServe, serveCommand, type ServeOptions } from './serve.js';
 
 export function buildServerProgram(): Command {
-  const program = new Command('uni').exitOverride().configureOutput({ outputError: (str, write) => write(str) });
-  program.addCommand(addBlobsServeOption(addMirrorServeOptions(serveCommand())).action((opts: ServeOptions) => runServe(opts)));
+  // Positional: `uni serve scrub --data D` gives --data to scrub, not to serve.
+  const program = new Command('uni').exitOverride().enablePositionalOptions().configureOutput({ outputError: (str, write) => write(str) });
+  const serve = addBlobsServeOption(addMirrorServeOptions(serveCommand())).action((opts: ServeOptions) => runServe(opts));
+  serve.enablePositionalOptions().addCommand(scrubCommand());
+  program.addCommand(serve);
   program.addCommand(mirrorCommand());
   return program;
 }

@@ -1,6 +1,7 @@
 /** `uni serve`: the registry on Node, in the foreground, until SIGINT or SIGTERM. */
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { intArg } from './args.js';
 import { serverConfig } from '../config.js';
 import { listen, openNodeRegistry } from '../node.js';
 import { blobStoreFromOption, type BlobsServeOptions } from './blobs.js';
@@ -13,15 +14,6 @@ export interface ServeOptions extends MirrorServeOptions, BlobsServeOptions {
   data: string;
   maxBody?: number;
   seedFromHost?: boolean;
-}
-
-function intArg(what: string, min: number, max: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}`);
-    }
-    return Number(value);
-  };
 }
 
 /** The command with its options; callers add theirs (mirror upstreams, blob stores) before parsing. */
