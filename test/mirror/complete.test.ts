@@ -146,7 +146,7 @@ function defineCompleteMirror(name: string, open: () => Promise<StoreFor>): void
       const verify = (...more: string[]) => runUni(['mirror', 'verify', '--data', data, ...store.args, ...more]);
       const listed = await verify();
       expect(listed.code).toBe(1);
-      expect(listed.stdout).toContain(`missing: ${lost} (library/redis@7.0.15 x86_64) is missing from the store`);
+      expect(listed.stdout, listed.stderr).toContain(`missing: ${lost} (library/redis@7.0.15 x86_64) is missing from the store`);
       expect(listed.stdout).toContain(`damaged: ${rotten} (library/redis@7.0.16 x86_64) hashes to sha256:${sha256(bad)}`);
       expect(listed.stdout).toContain('checked 3 blobs: 1 missing, 1 damaged');
       expect(listed.stderr).toContain('--repair');

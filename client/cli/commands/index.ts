@@ -3,6 +3,7 @@ import { registerAuthCommands } from './auth.js';
 import { registerCacheCommands } from './cache.js';
 import { registerLockCommand } from './lock.js';
 import { registerManifestCommand } from './manifest.js';
+import { registerOutdatedCommand } from './outdated.js';
 import { registerPackCommands } from './pack.js';
 import { registerPkgCommands } from './pkg.js';
 import { registerPkgPublishCommands } from './pkg-publish.js';
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerCacheCommands(program);
   registerManifestCommand(program);
   registerLockCommand(program);
+  registerOutdatedCommand(program);
 }

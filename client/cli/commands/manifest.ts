@@ -5,6 +5,7 @@ import { parseSpec, type PackageSpec } from '../../../schemas/names.js';
 import type { Lockfile } from '../../lockfile.js';
 import type { ProjectConfig } from '../../merge/config.js';
 import { archOption, userArg } from '../errors.js';
+import { isFrozen } from '../frozen.js';
 import { warn } from './output.js';
 
 interface ManifestOptions {
@@ -15,6 +16,7 @@ interface ManifestOptions {
   offline?: boolean;
   registry?: string;
   package?: string[];
+  frozen?: boolean;
 }
 
 const FORMATS = ['nanos', 'json'] as const;
@@ -65,6 +67,8 @@ export function registerManifestCommand(program: Command): void {
     .option('-p, --package <spec...>', 'also depend on these packages (redis@^7, eyberg/node:20.5.0), like ops pkg load')
     .option('--offline', 'use the cache only; fail if something is missing')
     .option('--registry <url>', 'registry to use instead of the configured one')
+    .option('--frozen', 'use uni.lock as it stands; fail, naming what does not fit, instead of resolving again (default with CI set and a uni.lock)')
+    .option('--no-frozen', 'resolve again when uni.lock does not fit, even with CI set')
     .addHelpText('after', '\nThe merge rules are in docs/merge.md. Exit codes: 0 ok, 1 failure, 2 usage.')
     .action(async (opts: ManifestOptions) => {
       const format = parseFormat(opts.format);
@@ -76,8 +80,9 @@ export function registerManifestCommand(program: Command): void {
       const { commandSession } = await import('./session.js');
       const session = commandSession(opts);
       const { lockForConfig } = await import('../../lock.js');
-      const lock = await lockForConfig(config, dirname(configPath), { arch, source: session.source, registry: session.config.registry, warn });
-      const { solution, digests } = pinned(lock);
+      const frozen = isFrozen(opts.frozen, process.env, configPath);
+      const plan = await lockForConfig(config, dirname(configPath), { arch, source: session.source, registry: session.config.registry, warn, frozen });
+      const { solution, digests } = pinned(plan.lockfile);
       const { installSolution } = await import('../../install/get.js');
       const { createProgress } = await import('../../progress.js');
       const installed = await installSolution(session, solution, arch, (n) => createProgress(process.stderr, n), digests);
@@ -90,5 +95,7 @@ export function registerManifestCommand(program: Command): void {
       const { writeFileAtomic } = await import('../../cache/atomic.js');
       if (opts.output) writeFileAtomic(resolvePath(opts.output), text);
       else process.stdout.write(text);
+      // Last: a command that failed on the way leaves uni.lock as it was.
+      plan.write();
     });
 }
