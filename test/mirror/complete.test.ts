@@ -134,7 +134,8 @@ function defineCompleteMirror(name: string, open: () => Promise<StoreFor>): void
     it('verify lists a deleted and a corrupted archive, scrub stops the corrupted one being served, --repair fetches both again', async () => {
       const data = fresh();
       await mirrorAfterPullThrough(data, store);
-      expect((await runUni(['mirror', 'sync', '--from', origin.url, '--to', data, ...store.args])).code).toBe(0);
+      const synced = await runUni(['mirror', 'sync', '--from', origin.url, '--to', data, ...store.args]);
+      expect(synced.code, synced.stderr).toBe(0);
       const lost = digests['library/redis@7.0.15']!;
       const rotten = digests['library/redis@7.0.16']!;
       await store.remove(lost);
