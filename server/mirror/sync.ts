@@ -113,10 +113,9 @@ const localPackage = (name: string): UniError =>
 export function storeSink(target: SyncTarget): SyncSink {
   /** Downloads `orders` that the store lacks (each digest once), counted into the run. */
   const fetchMissing = async (orders: BlobOrder[], opts: SyncOptions, run: SyncRun): Promise<void> => {
-    const missing: BlobOrder[] = [];
-    for (const o of orders) {
-      if (!missing.some((m) => m.digest === o.digest) && (await target.blobs.head(o.digest)) === null) missing.push(o);
-    }
+    const unique = [...new Map(orders.map((o) => [o.digest, o])).values()];
+    const absent = await inParallel(unique, opts.concurrency, async (o) => (await target.blobs.head(o.digest)) === null);
+    const missing = unique.filter((_, i) => absent[i]);
     for (const o of missing) opts.onEvent?.({ kind: 'queued', bytes: o.size });
     const onBytes = (bytes: number): void => opts.onEvent?.({ kind: 'bytes', bytes });
     await inParallel(missing, missing.length, (o) => run.download(() => copyBlob(target.blobs, opts.upstream, o, { onBytes })));
