@@ -92,6 +92,9 @@ describe('locks that travel', { timeout: 180_000 }, () => {
     const unknown = await p.run(['lock', '--update', 'nginx']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('--update library/nginx: uni.lock has no library/nginx');
+    const both = await p.run(['lock', '--update', '--frozen']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--update moves versions and --frozen keeps them');
     const all = await p.run(['lock', '--update']);
     expect(all.code, all.stderr).toBe(0);
     expect(JSON.parse(readFileSync(p.lock, 'utf8')).packages['library/glibc'].version).toBe('2.37.0');

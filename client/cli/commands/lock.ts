@@ -1,6 +1,7 @@
 import { dirname, relative, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import type { PackageSource } from '../../types.js';
+import { UniError } from '../../../schemas/errors.js';
 import { canonicalName } from '../../../schemas/names.js';
 import { archOption, exitCodeOf, messageOf, userArg } from '../errors.js';
 import { isFrozen } from '../frozen.js';
@@ -34,6 +35,7 @@ async function runLock(opts: LockCommandOptions): Promise<void> {
   const configPath = resolvePath(opts.config);
   const { source, registry } = await sourceFor(opts, configPath);
   const update = opts.update === undefined ? undefined : opts.update === true ? ('all' as const) : opts.update.map((n) => userArg(canonicalName, n));
+  if (update !== undefined && opts.frozen === true) throw new UniError('usage', '--update moves versions and --frozen keeps them: give one or the other');
   // An explicit --update is a request to move versions, which a CI run may make too.
   const frozen = update === undefined && isFrozen(opts.frozen, process.env, configPath);
   const { lockProject } = await import('../../lock.js');
