@@ -32,7 +32,7 @@ async function runVerify(opts: VerifyOptions): Promise<void> {
       artifact: `${p.ref.package}@${p.ref.version} ${p.ref.arch}`,
       fault: p.fault,
       detail: p.detail,
-      ...(outcomes[i] ? { repaired: outcomes[i]!.repaired, ...(outcomes[i]!.repaired ? {} : { why: (outcomes[i] as { why: string }).why }) } : {}),
+      ...outcomes[i],
     }));
     const left = rows.filter((r) => r.repaired !== true).length;
     if (opts.json) process.stdout.write(`${JSON.stringify({ checked: report.checked, problems: rows, left })}\n`);
