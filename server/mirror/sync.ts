@@ -1,17 +1,19 @@
 /**
  * Copies an origin by following its /v1/changes feed: for every package a page of changes
  * touches, its current document is applied (apply.ts) after the blobs of its new artifacts
- * are downloaded, verified and committed. The feed position is written only once every
- * change up to it has its data stored, so an interrupted sync resumes where it stopped and a
- * repeated one copies nothing.
+ * (and of those it already holds without their blob, as pull-through leaves them) are
+ * downloaded, verified and committed. The feed position is written only once every change up
+ * to it has its data stored, so an interrupted sync resumes where it stopped and a repeated
+ * one copies nothing; a last pass (`fill`) finds blobs missing behind rows the feed did not
+ * touch this time.
  */
 import { UniError } from '../../schemas/errors.js';
 import type { PackageDocument } from '../documents.js';
 import type { BlobStore, Clock, Db, SqlValue } from '../ports.js';
+import { referencedBlobs } from '../store/blob-refs.js';
 import { brokenRule, guardStatement } from '../store/guards.js';
 import { applyPackageDocument, forgetPackage } from './apply.js';
 import { groupCommit } from './group-commit.js';
-import { referencedBlobs } from '../store/blob-refs.js';
 import { copyBlob, type BlobOrder } from './copy-blob.js';
 import { inParallel, semaphore } from './parallel.js';
 import type { Change, Upstream } from './upstream.js';
