@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import semver from 'semver';
+import { UniError } from '../schemas/errors.js';
 import type { Arch } from '../schemas/names.js';
-import { buildLockfile, LOCKFILE_NAME, readLockfile, writeLockfile, type Lockfile } from './lockfile.js';
+import { checkDigests, lockMisfit, yankedLocked } from './lock-fit.js';
+import { buildLockfile, LOCKFILE_NAME, readLockfile, serializeLockfile, writeLockfile, type Lockfile } from './lockfile.js';
 import { readProjectConfig, type ProjectConfig } from './merge/config.js';
 import type { PackageSource } from './types.js';
 
@@ -10,64 +11,121 @@ import type { PackageSource } from './types.js';
 export interface LockContext {
   arch: Arch;
   source: PackageSource;
-  /** What the lockfile records as where versions came from: a registry URL or file:<index>. */
+  /** Where versions come from now: a registry URL or file:<index>. A new lock records it. */
   registry: string;
   warn: (message: string) => void;
+  /** Use uni.lock as it stands or fail, naming what does not fit; never resolve again (--frozen, CI). */
+  frozen: boolean;
 }
 
 export interface LockOptions extends LockContext {
   configPath: string;
+  /** Packages to move to the newest versions that fit (`uni lock --update`): 'all', or canonical names. */
+  update?: 'all' | string[];
 }
 
-export interface LockResult {
+/** The lock a command settled on; written only by `write`, once the whole command has succeeded. */
+export interface LockPlan {
   path: string;
-  solution: Record<string, string>;
   lockfile: Lockfile;
+  solution: Record<string, string>;
+  /** False when uni.lock already says this, byte for byte: nothing to write. */
+  changed: boolean;
+  write(): void;
 }
 
 /**
- * `uni lock`: resolves a project's Dependencies (and Overrides) and writes uni.lock beside its
- * config. Versions of an existing uni.lock for the same architecture and registry are
- * preferred, so re-locking changes only what has to change. Nothing is written when
- * resolution fails.
+ * `uni lock`: resolves a project's Dependencies (and Overrides) into uni.lock beside its
+ * config. Versions of an existing uni.lock for the same architecture are preferred (except
+ * those `update` names), so re-locking changes only what has to change.
  */
-export async function lockProject(opts: LockOptions): Promise<LockResult> {
+export async function lockProject(opts: LockOptions): Promise<LockPlan> {
   const config = readProjectConfig(opts.configPath);
   const path = join(dirname(opts.configPath), LOCKFILE_NAME);
-  return relock(config, path, readExisting(path, opts.warn), opts);
+  const existing = readExisting(path, opts.warn);
+  const moving = new Set(opts.update === 'all' ? Object.keys(existing?.packages ?? {}) : (opts.update ?? []));
+  for (const name of moving) {
+    if (!existing?.packages[name]) throw new UniError('usage', `--update ${name}: ${LOCKFILE_NAME} has no ${name}`);
+  }
+  if (opts.frozen) return frozenPlan(config, path, existing, opts);
+  return relock(config, path, existing, moving, opts);
 }
 
 /**
  * `uni manifest`: uni.lock as it stands when it still fits the config (see lockMisfit), else
- * resolved again as `uni lock` does, preferring the locked versions, and written.
+ * resolved again as `uni lock` does, preferring the locked versions, unless frozen.
  */
-export async function lockForConfig(config: ProjectConfig, configDir: string, ctx: LockContext): Promise<Lockfile> {
+export async function lockForConfig(config: ProjectConfig, configDir: string, ctx: LockContext): Promise<LockPlan> {
   const path = join(configDir, LOCKFILE_NAME);
   const existing = readExisting(path, ctx.warn);
+  if (ctx.frozen) return frozenPlan(config, path, existing, ctx);
   if (existing) {
-    const req = { root: config.Dependencies ?? {}, overrides: config.Overrides ?? {}, arch: ctx.arch, registry: ctx.registry };
-    const misfit = await lockMisfit(existing, req, ctx.source);
-    if (misfit === null) return existing;
+    const misfit = await lockMisfit(existing, requirements(config, ctx.arch), ctx.source);
+    if (misfit === null) return settle(existing, path, existing, new Set(), ctx);
     ctx.warn(`${LOCKFILE_NAME} ${misfit}: resolving again`);
   }
-  return (await relock(config, path, existing, ctx)).lockfile;
+  return relock(config, path, existing, new Set(), ctx);
 }
 
-async function relock(config: ProjectConfig, path: string, existing: Lockfile | undefined, ctx: LockContext): Promise<LockResult> {
+function requirements(config: ProjectConfig, arch: Arch) {
+  return { root: config.Dependencies ?? {}, overrides: config.Overrides ?? {}, arch };
+}
+
+async function frozenPlan(config: ProjectConfig, path: string, existing: Lockfile | undefined, ctx: LockContext): Promise<LockPlan> {
+  if (!existing) {
+    throw new UniError('lock_frozen', `no ${LOCKFILE_NAME} beside the config, and --frozen (or CI) forbids making one: run \`uni lock\` and commit ${LOCKFILE_NAME}`);
+  }
+  const misfit = await lockMisfit(existing, requirements(config, ctx.arch), ctx.source);
+  if (misfit !== null) {
+    throw new UniError('lock_frozen', `${LOCKFILE_NAME} ${misfit}; --frozen (or CI) uses it as it stands instead of resolving again: run \`uni lock\` and commit ${LOCKFILE_NAME}`);
+  }
+  return settle(existing, path, existing, new Set(), ctx);
+}
+
+async function relock(config: ProjectConfig, path: string, existing: Lockfile | undefined, moving: ReadonlySet<string>, ctx: LockContext): Promise<LockPlan> {
   // Loaded only here: a uni manifest whose uni.lock fits never resolves.
   const { resolve } = await import('./resolver/index.js');
-  const reuse = existing && existing.arch === ctx.arch && existing.registry === ctx.registry ? existing.packages : {};
+  const reuse = existing && existing.arch === ctx.arch ? existing.packages : {};
   const solution = await resolve({
-    root: config.Dependencies ?? {},
-    overrides: config.Overrides ?? {},
-    arch: ctx.arch,
+    ...requirements(config, ctx.arch),
     source: ctx.source,
-    locked: Object.fromEntries(Object.entries(reuse).map(([name, p]) => [name, p.version])),
+    locked: Object.fromEntries(Object.entries(reuse).filter(([name]) => !moving.has(name)).map(([name, p]) => [name, p.version])),
     rootName: 'config.json',
   });
-  const lockfile = await buildLockfile(solution, ctx.source, ctx.arch, ctx.registry);
-  writeLockfile(path, lockfile);
-  return { path, solution, lockfile };
+  return settle(await buildLockfile(solution, ctx.source, ctx.arch, ctx.registry), path, existing, moving, ctx);
+}
+
+/**
+ * The plan for `lockfile`: its digests checked against the lock it replaces, a note when the
+ * registry differs from the one the lock was made against, a warning per yanked version. A
+ * lock whose packages did not change is kept as it is, registry field included, so that
+ * switching between a registry and its mirror never rewrites it.
+ */
+async function settle(lockfile: Lockfile, path: string, existing: Lockfile | undefined, moving: ReadonlySet<string>, ctx: LockContext): Promise<LockPlan> {
+  let kept = lockfile;
+  if (existing && existing.arch === lockfile.arch) {
+    const fresh = lockfile === existing ? await buildLockfile(versionsOf(existing), ctx.source, ctx.arch, ctx.registry) : lockfile;
+    checkDigests(existing, fresh, ctx.registry, moving);
+    if (existing.registry !== ctx.registry) {
+      ctx.warn(`${LOCKFILE_NAME} was made against ${existing.registry}; using it with ${ctx.registry}, which serves the same digests`);
+    }
+    if (serializeLockfile({ ...lockfile, registry: existing.registry }) === serializeLockfile(existing)) kept = existing;
+  }
+  for (const note of await yankedLocked(kept, ctx.source)) ctx.warn(`warning: ${note}`);
+  const changed = kept !== existing;
+  return {
+    path,
+    lockfile: kept,
+    solution: versionsOf(kept),
+    changed,
+    write: () => {
+      if (changed) writeLockfile(path, kept);
+    },
+  };
+}
+
+function versionsOf(lock: Lockfile): Record<string, string> {
+  return Object.fromEntries(Object.entries(lock.packages).map(([name, p]) => [name, p.version]));
 }
 
 /** A uni.lock that cannot be read is set aside with a warning, and written anew. */
@@ -79,54 +137,4 @@ function readExisting(path: string, warn: (message: string) => void): Lockfile |
     warn(`ignoring the existing ${LOCKFILE_NAME}: ${(e as Error).message}`);
     return undefined;
   }
-}
-
-export interface Requirements {
-  /** The config's Dependencies: canonical names to npm ranges. */
-  root: Record<string, string>;
-  /** The config's Overrides: each replaces every other constraint on its package. */
-  overrides: Record<string, string>;
-  arch: Arch;
-  /** Where versions come from now; a lock made against another registry does not count. */
-  registry: string;
-}
-
-/**
- * Why uni.lock no longer fits the config, or null when every package the config needs is
- * locked at a version that meets every range on it and the lock holds nothing else. The
- * ranges between packages come from `source`, since the lock records versions, not ranges.
- */
-export async function lockMisfit(lock: Lockfile, req: Requirements, source: PackageSource): Promise<string | null> {
-  if (lock.arch !== req.arch) return `is for ${lock.arch}, not ${req.arch}`;
-  if (lock.registry !== req.registry) return `was made against ${lock.registry}, not ${req.registry}`;
-  const wanted = { ...req.root, ...req.overrides };
-  const needed = new Set<string>();
-  const check = (name: string, range: string, by: string): string | null => {
-    const locked = lock.packages[name];
-    if (!locked) return `has no ${name}, which ${by} needs`;
-    if (!semver.satisfies(locked.version, range)) return `has ${name} ${locked.version}, but ${by} needs ${range}`;
-    return null;
-  };
-  const pending: string[] = [];
-  for (const [name, range] of Object.entries(wanted)) {
-    const why = check(name, range, 'config.json');
-    if (why) return why;
-    pending.push(name);
-  }
-  while (pending.length > 0) {
-    const name = pending.pop()!;
-    if (needed.has(name)) continue;
-    needed.add(name);
-    const locked = lock.packages[name]!;
-    const info = (await source.versions(name)).find((v) => v.version === locked.version);
-    if (!info) return `has ${name} ${locked.version}, which the registry no longer lists`;
-    for (const [dep, range] of Object.entries(info.dependencies)) {
-      const why = check(dep, req.overrides[dep] ?? range, `${name} ${locked.version}`);
-      if (why) return why;
-      pending.push(dep);
-    }
-  }
-  const extra = Object.keys(lock.packages).filter((n) => !needed.has(n));
-  if (extra.length > 0) return `holds ${extra.join(', ')}, which config.json no longer needs`;
-  return null;
 }

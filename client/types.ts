@@ -14,6 +14,8 @@ export interface PackageVersionInfo {
   /** Canonical `namespace/name` keys, npm ranges. */
   dependencies: Record<string, string>;
   yanked: boolean;
+  /** Why it was yanked, when the publisher said. */
+  yankReason?: string;
   /** Architectures with an artifact; per architecture, the artifact when the source knows it. */
   arches: Arch[];
   artifacts?: Partial<Record<Arch, ArtifactRef>>;

@@ -45,9 +45,9 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-export async function startOurs(dataDir: string, adminToken: string): Promise<Child> {
+export async function startOurs(dataDir: string, adminToken: string, extraArgs: string[] = []): Promise<Child> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'uni.js'), 'serve', '--port', String(port), '--data', dataDir], {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'uni.js'), 'serve', '--port', String(port), '--data', dataDir, ...extraArgs], {
     env: { ...process.env, UNI_ADMIN_TOKEN: adminToken },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

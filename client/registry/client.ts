@@ -45,7 +45,18 @@ export interface SearchPage {
   next?: string;
 }
 
-export type DocumentAnswer = { notModified: true } | { notModified: false; doc: PackageDocument; etag?: string };
+/** A mirror answered from its cached copy because its upstream did not (X-Uni-Stale: 1); Age, when it said. */
+export interface StaleCopy {
+  ageSeconds: number | null;
+}
+
+export type DocumentAnswer = { notModified: true; stale?: StaleCopy } | { notModified: false; doc: PackageDocument; etag?: string; stale?: StaleCopy };
+
+function staleOf(res: HttpResponse): { stale?: StaleCopy } {
+  if (res.headers['x-uni-stale'] !== '1') return {};
+  const age = Number(res.headers['age']);
+  return { stale: { ageSeconds: Number.isFinite(age) && age >= 0 ? age : null } };
+}
 
 export interface RegistryClientOptions {
   baseUrl: string;
@@ -103,12 +114,12 @@ export class RegistryClient {
     const res = await this.send('GET', `/v1/packages/${splitName(name)}`, etag ? { headers: { 'if-none-match': etag } } : {});
     if (res.status === 304) {
       res.body.resume();
-      return { notModified: true };
+      return { notModified: true, ...staleOf(res) };
     }
     if (res.status !== 200) throw await errorFrom(res, `package ${name}`);
     const doc = JSON.parse((await readBody(res)).toString('utf8')) as PackageDocument;
     const newTag = res.headers['etag'];
-    return { notModified: false, doc, ...(typeof newTag === 'string' ? { etag: newTag } : {}) };
+    return { notModified: false, doc, ...(typeof newTag === 'string' ? { etag: newTag } : {}), ...staleOf(res) };
   }
 
   getArtifact(name: string, version: string, arch: Arch): Promise<ArtifactDocument> {

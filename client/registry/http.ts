@@ -112,7 +112,8 @@ function retryable(status: number): boolean {
 
 /**
  * Retries connection failures, 5xx, 408 and 429 with exponential backoff, honouring
- * Retry-After. Other answers (including 4xx) are returned for the caller to read.
+ * Retry-After; a 502 with Retry-After (a mirror whose upstream is in back-off) is returned
+ * at once. Other answers (including 4xx) are returned for the caller to read.
  */
 export async function requestWithRetry(req: HttpRequest, opts: HttpOptions): Promise<HttpResponse> {
   let lastError: unknown;
@@ -120,7 +121,9 @@ export async function requestWithRetry(req: HttpRequest, opts: HttpOptions): Pro
     let wait = Math.min(opts.retry.maxDelayMs, opts.retry.baseDelayMs * 2 ** attempt * (0.75 + Math.random() / 2));
     try {
       const res = await requestOnce(req, opts.timeoutMs);
-      if (!retryable(res.status) || attempt === opts.retry.retries) return res;
+      // A mirror's 502 with Retry-After: its upstream is in back-off, and asking again sooner gets the same answer.
+      const backingOff = res.status === 502 && res.headers['retry-after'] !== undefined;
+      if (!retryable(res.status) || backingOff || attempt === opts.retry.retries) return res;
       res.body.resume();
       const after = parseRetryAfter(res.headers['retry-after'] as string | undefined, Date.now());
       if (after !== null) wait = Math.min(opts.retry.maxDelayMs, after);

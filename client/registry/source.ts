@@ -24,6 +24,7 @@ export class RegistrySource implements PackageSource {
   private readonly docs = new Map<string, Promise<PackageDocument>>();
   private registryDown = false;
   private warned = false;
+  private notedStale = false;
 
   constructor(private readonly opts: RegistrySourceOptions) {}
 
@@ -59,6 +60,10 @@ export class RegistrySource implements PackageSource {
     const asker = cached ? client.withHttp({ ...http, retry: { ...http.retry, retries: Math.min(1, http.retry.retries) } }) : client;
     try {
       const answer = await asker.getPackage(full, cached?.etag);
+      if (answer.stale && !this.notedStale) {
+        this.notedStale = true;
+        this.opts.warn(`note: ${staleNote(client.baseUrl, full, answer.stale.ageSeconds)}`);
+      }
       if (answer.notModified && cached) return cached.doc;
       if (answer.notModified) throw new UniError('registry_error', `the registry answered 304 for ${full}, which was not cached`);
       writeCachedDoc(path, { ...(answer.etag ? { etag: answer.etag } : {}), fetchedAt: new Date().toISOString(), doc: answer.doc });
@@ -77,9 +82,22 @@ export class RegistrySource implements PackageSource {
   }
 }
 
+/** One note per run: every other stale answer has the same cause. */
+function staleNote(mirror: string, name: string, ageSeconds: number | null): string {
+  const age = ageSeconds === null ? 'of unknown age' : `${describeAge(ageSeconds)} old`;
+  return `the mirror at ${mirror} answered from its cached copy of ${name} (${age}), as its upstream could not be asked; newer versions may exist`;
+}
+
+function describeAge(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86_400)} days`;
+}
+
 export function versionsOf(doc: PackageDocument): PackageVersionInfo[] {
   return Object.entries(doc.versions).map(([version, v]) => {
     const arches = ARCHES.filter((a: Arch) => v.artifacts[a] !== undefined);
-    return { version, dependencies: v.dependencies ?? {}, yanked: v.yanked, arches, artifacts: v.artifacts };
+    return { version, dependencies: v.dependencies ?? {}, yanked: v.yanked, ...(v.yankReason ? { yankReason: v.yankReason } : {}), arches, artifacts: v.artifacts };
   });
 }

@@ -14,7 +14,8 @@ import { UniError } from '../../schemas/errors.js';
 import type { ArtifactDocument, PackageDocument } from '../documents.js';
 import type { FetchFn } from '../mirror/config.js';
 import { inParallel } from '../mirror/parallel.js';
-import { digestMismatch, originBlob, type SyncOptions, type SyncSink } from '../mirror/sync.js';
+import { digestMismatch, originBlob } from '../mirror/copy-blob.js';
+import type { SyncOptions, SyncSink } from '../mirror/sync.js';
 
 export interface RegistrySinkOptions {
   url: string;
@@ -65,7 +66,7 @@ export function registrySink(o: RegistrySinkOptions): SyncSink {
     try {
       const hash = createHash('sha256');
       let size = 0;
-      const counted = (await originBlob(opts, art)).pipeThrough(
+      const counted = (await originBlob(opts.upstream, art, opts.onEvent && ((bytes) => opts.onEvent!({ kind: 'bytes', bytes })))).pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
           transform(chunk, controller) {
             hash.update(chunk);
@@ -76,7 +77,7 @@ export function registrySink(o: RegistrySinkOptions): SyncSink {
       );
       await counted.pipeTo(Writable.toWeb(createWriteStream(file)));
       const digest = `sha256:${hash.digest('hex')}`;
-      if (digest !== art.digest || size !== art.size) throw digestMismatch(opts, art, digest, size);
+      if (digest !== art.digest || size !== art.size) throw digestMismatch(opts.upstream.url, art, digest, size);
       const path = `/v1/packages/${art.name}/${encodeURIComponent(art.version)}/${art.arch}?private=${doc.private}`;
       const res = await o.fetch(`${o.url}${path}`, {
         method: 'PUT',

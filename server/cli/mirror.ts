@@ -2,23 +2,21 @@
  * The mirror's command line: the options `uni serve` takes to become a mirror (--upstream,
  * --mirror, --max-age, --offline, --follow ...) and `uni mirror sync`.
  */
-import { mkdirSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UniError } from '../../schemas/errors.js';
 import { checkNamePart, parseArch, type Arch } from '../../schemas/names.js';
-import { fsBlobStore } from '../adapters/fs-blob-store.js';
-import { applyMigrations } from '../adapters/sqlite-migrate.js';
-import { openSqlite, sqliteDb } from '../adapters/sqlite-db.js';
 import type { AppDeps } from '../deps.js';
 import { mirrorConfig, parseDuration, parseRegistryUrl, type Mirror } from '../mirror/config.js';
 import { followUpstream, type Following } from '../mirror/follow.js';
 import { storeSink, syncFeed, type SyncSink } from '../mirror/sync.js';
+import { intArg } from './args.js';
+import { openData } from './data.js';
 import { registrySink } from './mirror-registry.js';
+import { verifyCommand } from './mirror-verify.js';
 import { nodeFetch } from '../mirror/node-fetch.js';
 import { upstreamClient } from '../mirror/upstream.js';
-import { migrationsDir } from '../node.js';
 import { systemClock } from '../ports.js';
 import { syncProgress } from './mirror-progress.js';
 
@@ -99,6 +97,7 @@ interface SyncCliOptions {
   namespace?: string[];
   arch?: string[];
   to?: string;
+  blobs?: string;
   registry?: string;
   registryToken?: string;
   state?: string;
@@ -106,20 +105,11 @@ interface SyncCliOptions {
   json?: boolean;
 }
 
-function intArg(what: string, min: number, max: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}`);
-    }
-    return Number(value);
-  };
-}
-
 async function runSync(opts: SyncCliOptions): Promise<void> {
   const from = parseRegistryUrl(opts.from, '--from');
   const arches: Arch[] | null = opts.arch ? [...new Set(opts.arch.map(parseArch))] : null;
   const namespaces = opts.namespace ? [...new Set(opts.namespace.map((ns) => checkNamePart(ns, 'namespace')))] : null;
-  const target = openTarget(opts);
+  const target = await openTarget(opts);
   const progress = syncProgress(process.stderr);
   const started = performance.now();
   try {
@@ -131,6 +121,7 @@ async function runSync(opts: SyncCliOptions): Promise<void> {
         arches,
         concurrency: opts.concurrency,
         pageSize: 500,
+        fill: true,
         onEvent: progress.onEvent,
       },
     );
@@ -150,10 +141,11 @@ async function runSync(opts: SyncCliOptions): Promise<void> {
 }
 
 /** Where the copy goes: a data folder through the registry's own adapters, or a registry's API. */
-function openTarget(opts: SyncCliOptions): { sink: SyncSink; close(): Promise<void> } {
+async function openTarget(opts: SyncCliOptions): Promise<{ sink: SyncSink; close(): Promise<void> }> {
   if ((opts.to === undefined) === (opts.registry === undefined)) {
     throw new UniError('bad_config', 'say where to copy to: either --to DATA_DIR or --registry URL');
   }
+  if (opts.blobs !== undefined && opts.to === undefined) throw new UniError('bad_config', '--blobs goes with --to: it names where that data folder keeps its archives');
   if (opts.registry !== undefined) {
     const url = parseRegistryUrl(opts.registry, '--registry');
     if (opts.registryToken === undefined) throw new UniError('bad_config', '--registry needs --registry-token (a token that may publish there)');
@@ -167,12 +159,8 @@ function openTarget(opts: SyncCliOptions): { sink: SyncSink; close(): Promise<vo
     });
     return { sink, close: async () => undefined };
   }
-  const dataDir = resolve(opts.to!);
-  mkdirSync(dataDir, { recursive: true });
-  const sqlite = openSqlite(join(dataDir, 'registry.sqlite'));
-  applyMigrations(sqlite, migrationsDir());
-  const db = sqliteDb(sqlite);
-  return { sink: storeSink({ db, blobs: fsBlobStore(join(dataDir, 'blobs')), clock: systemClock }), close: () => db.close() };
+  const data = await openData(opts.to!, opts.blobs);
+  return { sink: storeSink({ db: data.db, blobs: data.blobs, clock: systemClock }), close: () => data.close() };
 }
 
 export function mirrorCommand(): Command {
@@ -185,11 +173,13 @@ export function mirrorCommand(): Command {
     .option('--namespace <namespace>', 'copy only this namespace (repeatable; default: all the origin shows)', collect)
     .option('--arch <arch>', 'copy only this architecture (repeatable; default: all)', collect)
     .option('--to <dir>', 'a registry data folder (registry.sqlite, blobs/); it may be served meanwhile')
+    .option('--blobs <url>', 'with --to: where that folder\'s registry keeps archives, as `uni serve --blobs` (default: DIR/blobs)')
     .option('--registry <url>', 'or a registry to publish into through its API')
     .addOption(new Option('--registry-token <token>', 'a token that may publish into --registry').env('UNI_REGISTRY_TOKEN'))
     .option('--state <file>', "with --registry: where the feed position is kept (default: $UNI_HOME/mirror-sync.json)")
     .option('--concurrency <n>', 'downloads at once', intArg('--concurrency', 1, 64), 8)
     .option('--json', 'print the summary as JSON')
     .action((opts: SyncCliOptions) => runSync(opts));
+  mirror.addCommand(verifyCommand());
   return mirror;
 }

@@ -1,12 +1,14 @@
 /** `uni serve`: the registry on Node, in the foreground, until SIGINT or SIGTERM. */
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { intArg } from './args.js';
 import { serverConfig } from '../config.js';
 import { listen, openNodeRegistry } from '../node.js';
 import { blobStoreFromOption, type BlobsServeOptions } from './blobs.js';
 import { isEmptyDataDir, seedFromHost, seedNextSteps, seedNothingSteps } from '../seed.js';
 import { describeMirror, durationArg, mirrorFromServeOptions, startFollowing, type MirrorServeOptions } from './mirror.js';
 import { gcCommand, gcGraceOption, startGcEvery } from './gc.js';
+import { scrubCommand } from './scrub.js';
 
 export interface ServeOptions extends MirrorServeOptions, BlobsServeOptions {
   host: string;
@@ -18,15 +20,6 @@ export interface ServeOptions extends MirrorServeOptions, BlobsServeOptions {
   gcGrace: number;
 }
 
-function intArg(what: string, min: number, max: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}`);
-    }
-    return Number(value);
-  };
-}
-
 function gcPeriodArg(value: string): number {
   const ms = durationArg('--gc-every')(value);
   if (ms < 1000) throw new InvalidArgumentError('--gc-every must be at least 1s');
@@ -36,7 +29,7 @@ function gcPeriodArg(value: string): number {
 /** The command with its options; callers add theirs (mirror upstreams, blob stores) before parsing. */
 export function serveCommand(): Command {
   return new Command('serve')
-    // `uni serve gc --data X`: the options after `gc` are gc's, not serve's.
+    // `uni serve gc --data X`: the options after `gc` (or `scrub`) are its own, not serve's.
     .enablePositionalOptions()
     .description('run a registry: SQLite and a blob folder under --data')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -47,6 +40,7 @@ export function serveCommand(): Command {
     .option('--gc-every <duration>', 'delete unreferenced archives this often, as `uni serve gc` does (default: never)', gcPeriodArg)
     .addOption(gcGraceOption('--gc-grace <duration>', 'with --gc-every: keep unreferenced archives younger than this'))
     .addCommand(gcCommand())
+    .addCommand(scrubCommand())
     .addHelpText('after', '\nEnvironment:\n  UNI_ADMIN_TOKEN   registers this admin token at start (otherwise the first start prints one)');
 }
 

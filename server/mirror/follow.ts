@@ -17,9 +17,20 @@ export interface Following {
 const CONCURRENCY = 4;
 const PAGE_SIZE = 500;
 
-export async function followRound(ctx: MirrorContext): Promise<SyncReport> {
+/**
+ * `fill`: also look behind every mirrored row for a missing blob (the first round of a
+ * process, which may follow pull-through); later rounds check the packages they touch.
+ */
+export async function followRound(ctx: MirrorContext, fill: boolean): Promise<SyncReport> {
   return askUpstream(ctx, (upstream) =>
-    syncFeed(storeSink({ ...ctx, mirrored: ctx.mirror.config.namespaces }), { upstream, namespaces: ctx.mirror.config.namespaces, arches: null, concurrency: CONCURRENCY, pageSize: PAGE_SIZE }),
+    syncFeed(storeSink({ ...ctx, mirrored: ctx.mirror.config.namespaces }), {
+      upstream,
+      namespaces: ctx.mirror.config.namespaces,
+      arches: null,
+      concurrency: CONCURRENCY,
+      pageSize: PAGE_SIZE,
+      fill,
+    }),
   );
 }
 
@@ -27,10 +38,12 @@ export function followUpstream(ctx: MirrorContext, intervalMs: number): Followin
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let round: Promise<void> = Promise.resolve();
+  let filled = false;
   const tick = (): void => {
-    round = followRound(ctx)
+    round = followRound(ctx, !filled)
       .then((r) => {
-        if (r.packages > 0) ctx.log(`mirror: followed ${ctx.mirror.config.upstream} to change ${r.position}: ${r.packages} packages, ${r.blobs} blobs`);
+        filled = true;
+        if (r.packages > 0 || r.blobs > 0) ctx.log(`mirror: followed ${ctx.mirror.config.upstream} to change ${r.position}: ${r.packages} packages, ${r.blobs} blobs`);
         for (const line of r.skipped) ctx.log(`mirror: following ${ctx.mirror.config.upstream}: ${line}`);
       })
       .catch((e: unknown) => {

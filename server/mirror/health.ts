@@ -22,13 +22,15 @@ export async function backoffOf(db: Db, clock: Clock, upstream: string): Promise
   return { kind: row.kind, lastError: row.last_error, retryAt: row.retry_at };
 }
 
+/** Starts (or extends) the back-off, and tells `failure` when it ends. */
 export async function recordFailure(db: Db, clock: Clock, upstream: string, backoffMs: number, failure: UpstreamFailure): Promise<void> {
   const now = clock.now();
+  failure.retryAt = new Date(now.getTime() + backoffMs).toISOString();
   await db.run(
     `INSERT INTO upstream_health (upstream, failures, kind, last_error, failed_at, retry_at) VALUES (?, 1, ?, ?, ?, ?)
      ON CONFLICT (upstream) DO UPDATE SET failures = failures + 1, kind = excluded.kind, last_error = excluded.last_error,
                                           failed_at = excluded.failed_at, retry_at = excluded.retry_at`,
-    [upstream, failure.kind, failure.message, now.toISOString(), new Date(now.getTime() + backoffMs).toISOString()],
+    [upstream, failure.kind, failure.message, now.toISOString(), failure.retryAt],
   );
 }
 

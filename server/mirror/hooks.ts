@@ -13,6 +13,7 @@ import type { AppDeps, AppEnv } from '../deps.js';
 import { packageTarget } from '../http.js';
 import { digestHex } from '../store/digest.js';
 import { isMirrored, type Mirror } from './config.js';
+import { isUpstreamFailure } from './upstream.js';
 import { pullBlob } from './blob.js';
 import { refreshPackage, type Freshness, type MirrorContext } from './refresh.js';
 
@@ -21,10 +22,30 @@ function mark(c: Context<AppEnv>, f: Freshness | null): void {
   if (f?.stale) {
     c.res.headers.set('X-Uni-Stale', '1');
     c.res.headers.set('Warning', '110 - "Response is Stale"');
+    if (f.ageSeconds !== undefined) c.res.headers.set('Age', String(f.ageSeconds));
   }
 }
 
+/**
+ * The 502 of an upstream in back-off says when the mirror will ask it again (Retry-After),
+ * so that a client waits or gives up instead of retrying into the same answer.
+ */
+function upstreamFailed(c: Context<AppEnv>, e: unknown, now: Date): Response {
+  if (!isUpstreamFailure(e) || e.retryAt === undefined) throw e;
+  const seconds = Math.max(1, Math.ceil((Date.parse(e.retryAt) - now.getTime()) / 1000));
+  return c.json(e.toJSON(), 502, { 'Retry-After': String(seconds) });
+}
+
 const READS = new Set(['GET', 'HEAD']);
+
+/** A miss in a namespace this mirror keeps local: the user may have expected it to come from the upstream. */
+function unmirrored(name: string, namespace: string, config: Mirror['config']): UniError {
+  return new UniError(
+    'not_found',
+    `package ${name} not found: namespace "${namespace}" is not mirrored here (this registry reads only ${config.namespaces.join(', ')} from ${config.upstream} and keeps every other namespace local); to read "${namespace}" from the upstream, start the mirror with --mirror ${namespace}`,
+    404,
+  );
+}
 
 export function installMirror(app: Hono<AppEnv>, deps: AppDeps, mirror: Mirror): void {
   const ctx: MirrorContext = { db: deps.db, blobs: deps.blobs, clock: deps.clock, mirror, log: deps.config.log };
@@ -46,10 +67,19 @@ export function installMirror(app: Hono<AppEnv>, deps: AppDeps, mirror: Mirror):
   const refreshDocument = async (c: Context<AppEnv>, next: Next) => {
     if (!READS.has(c.req.method)) return next();
     const target = packageTarget(c.req.param('ns')!, c.req.param('name')!);
-    const freshness = await refreshPackage(ctx, target.namespace, target.full);
+    let freshness: Freshness | null;
+    try {
+      freshness = await refreshPackage(ctx, target.namespace, target.full);
+    } catch (e) {
+      return upstreamFailed(c, e, deps.clock.now());
+    }
     await next();
     // A 404 looks the same whether the upstream has no such package or the caller may not see it.
     if (c.res.ok || c.res.status === 304) mark(c, freshness);
+    else if (c.res.status === 404 && freshness === null && c.req.path.split('/').length === 5) {
+      // Only the package's own document: it says nothing a 404 for an unknown name would not.
+      c.res = c.json(unmirrored(target.full, target.namespace, config).toJSON(), 404);
+    }
   };
   app.use('/v1/packages/:ns/:name', refreshDocument);
   app.use('/v1/packages/:ns/:name/:version/:arch', refreshDocument);
@@ -67,7 +97,12 @@ export function installMirror(app: Hono<AppEnv>, deps: AppDeps, mirror: Mirror):
     for (const o of mirrored) if (!visible) visible = await canReadPrivate(deps.db, c.get('principal'), o.namespace);
     // Anything else is the route's to answer (404 for a blob nobody may see or nobody has).
     if (!visible) return next();
-    const body = await pullBlob(ctx, digest, mirrored[0]!.size);
+    let body: ReadableStream<Uint8Array>;
+    try {
+      body = await pullBlob(ctx, digest, mirrored[0]!.size);
+    } catch (e) {
+      return upstreamFailed(c, e, deps.clock.now());
+    }
     return c.body(body, 200, {
       'Content-Type': 'application/gzip',
       'Content-Length': String(mirrored[0]!.size),

@@ -19,6 +19,8 @@ export interface Freshness {
   source: Source;
   /** Served from the cache past its max-age because the upstream failed (or the mirror is offline). */
   stale: boolean;
+  /** Seconds since the upstream last confirmed the copy, when stale. */
+  ageSeconds?: number;
 }
 
 export interface MirrorContext {
@@ -49,6 +51,7 @@ export async function askUpstream<T>(ctx: MirrorContext, fn: (u: Upstream) => Pr
     throw new UpstreamFailure(
       blocked.kind,
       `upstream ${config.upstream} failed recently (${blocked.lastError}); not asked again before ${blocked.retryAt}`,
+      blocked.retryAt,
     );
   }
   try {
@@ -80,7 +83,7 @@ export async function refreshPackage(ctx: MirrorContext, namespace: string, name
   if (state && age < config.maxAgeMs) return { source: 'cache', stale: false };
   if (config.offline) {
     if (!state) throw new UniError('not_found', `package ${name} not found: it is not in this mirror's cache and the mirror is offline`, 404);
-    return { source: 'cache', stale: true };
+    return staleCopy(age);
   }
   try {
     const answer = await askUpstream(ctx, (u) => u.packageDocument(name, state?.etag));
@@ -104,6 +107,10 @@ export async function refreshPackage(ctx: MirrorContext, namespace: string, name
     if (e.kind === 'denied' && (await findPackage(ctx.db, name))?.private === 1) {
       throw notFound(`package ${name}`);
     }
-    return { source: 'cache', stale: true };
+    return staleCopy(age);
   }
+}
+
+function staleCopy(ageMs: number): Freshness {
+  return { source: 'cache', stale: true, ageSeconds: Math.max(0, Math.floor(ageMs / 1000)) };
 }

@@ -1,16 +1,20 @@
 /**
  * Copies an origin by following its /v1/changes feed: for every package a page of changes
  * touches, its current document is applied (apply.ts) after the blobs of its new artifacts
- * are downloaded, verified and committed. The feed position is written only once every
- * change up to it has its data stored, so an interrupted sync resumes where it stopped and a
- * repeated one copies nothing.
+ * (and of those it already holds without their blob, as pull-through leaves them) are
+ * downloaded, verified and committed. The feed position is written only once every change up
+ * to it has its data stored, so an interrupted sync resumes where it stopped and a repeated
+ * one copies nothing; a last pass (`fill`) finds blobs missing behind rows the feed did not
+ * touch this time.
  */
 import { UniError } from '../../schemas/errors.js';
-import type { ArtifactDocument, PackageDocument } from '../documents.js';
+import type { PackageDocument } from '../documents.js';
 import type { BlobStore, Clock, Db, SqlValue } from '../ports.js';
+import { referencedBlobs } from '../store/blob-refs.js';
 import { brokenRule, guardStatement } from '../store/guards.js';
 import { applyPackageDocument, forgetPackage } from './apply.js';
 import { groupCommit } from './group-commit.js';
+import { copyBlob, type BlobOrder } from './copy-blob.js';
 import { inParallel, semaphore } from './parallel.js';
 import type { Change, Upstream } from './upstream.js';
 
@@ -32,6 +36,11 @@ export interface SyncSink {
   writePosition(key: string, seq: number): Promise<void>;
   /** Brings one package in line with the origin's document, blobs before metadata. */
   applyPackage(doc: PackageDocument, etag: string | null, opts: SyncOptions, run: SyncRun): Promise<void>;
+  /**
+   * Stores every blob the copy's rows from this origin reference and the store lacks,
+   * whoever made the row (pull-through makes rows without blobs) and whatever removed it.
+   */
+  fill?(opts: SyncOptions, run: SyncRun): Promise<void>;
   /** The origin no longer shows `name`. */
   forget(name: string, origin: string): Promise<void>;
 }
@@ -57,6 +66,8 @@ export interface SyncOptions {
   /** Blob downloads (and package documents) in flight at once. */
   concurrency: number;
   pageSize: number;
+  /** After the feed, look for blobs missing behind every row from this origin (SyncSink.fill); false: only behind the packages the feed touched. */
+  fill: boolean;
   onEvent?: (e: SyncEvent) => void;
 }
 
@@ -77,30 +88,6 @@ export function syncKey(url: string, namespaces: readonly string[] | null, arche
   return `${url} namespaces=${ns} arches=${ar}`;
 }
 
-/** The origin's bytes for `art`, counted into the progress as they pass. */
-export async function originBlob(opts: SyncOptions, art: ArtifactDocument): Promise<ReadableStream<Uint8Array>> {
-  const source = await opts.upstream.blob(art.digest);
-  if (source === null) {
-    throw new UniError('upstream_missing', `origin ${opts.upstream.url} has no blob ${art.digest} for ${art.name}@${art.version} (${art.arch})`, 502);
-  }
-  return source.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        opts.onEvent?.({ kind: 'bytes', bytes: chunk.byteLength });
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-}
-
-export function digestMismatch(opts: SyncOptions, art: ArtifactDocument, got: string, size: number): UniError {
-  return new UniError(
-    'digest_mismatch',
-    `origin ${opts.upstream.url} sent bytes for ${art.name}@${art.version} (${art.arch}) that hash to ${got} (${size} bytes), not ${art.digest} (${art.size} bytes); nothing was kept`,
-    502,
-  );
-}
-
 /**
  * Whether `name` is the target's own: published there (no mirror_packages row), or in a
  * namespace an owner holds there. The origin never overwrites those nor adds to them, as a
@@ -115,18 +102,26 @@ function localSql(target: SyncTarget, name: string): { sql: string; params: SqlV
   };
 }
 
+/** The artifacts of `name` this registry already holds, as orders for their blobs. */
+async function heldOrders(db: Db, name: string, arches: readonly string[] | null): Promise<BlobOrder[]> {
+  const rows = await db.all<BlobOrder>('SELECT package AS name, version, arch, digest, size FROM artifacts WHERE package = ?', [name]);
+  return arches ? rows.filter((r) => arches.includes(r.arch)) : rows;
+}
+
 const localPackage = (name: string): UniError =>
   new UniError('local_package', `skipped ${name}: this registry published it or owns its namespace, and a sync never overwrites or adds to those`, 409);
 
 /** Copies into a registry's own Db and BlobStore: a data folder, or the running mirror (--follow). */
 export function storeSink(target: SyncTarget): SyncSink {
-  const copyBlob = async (opts: SyncOptions, art: ArtifactDocument): Promise<void> => {
-    const staged = await target.blobs.stage(await originBlob(opts, art), art.size);
-    if (staged.digest !== art.digest || staged.size !== art.size) {
-      await target.blobs.discard(staged);
-      throw digestMismatch(opts, art, staged.digest, staged.size);
-    }
-    await target.blobs.commit(staged);
+  /** Downloads `orders` that the store lacks (each digest once), counted into the run. */
+  const fetchMissing = async (orders: BlobOrder[], opts: SyncOptions, run: SyncRun): Promise<void> => {
+    const unique = [...new Map(orders.map((o) => [o.digest, o])).values()];
+    const absent = await inParallel(unique, opts.concurrency, async (o) => (await target.blobs.head(o.digest)) === null);
+    const missing = unique.filter((_, i) => absent[i]);
+    for (const o of missing) opts.onEvent?.({ kind: 'queued', bytes: o.size });
+    const onBytes = (bytes: number): void => opts.onEvent?.({ kind: 'bytes', bytes });
+    await inParallel(missing, missing.length, (o) => run.download(() => copyBlob(target.blobs, opts.upstream, o, { onBytes })));
+    for (const o of missing) run.copied(o.size);
   };
   // One transaction for the packages (and positions) that finish together, not one each.
   const commit = groupCommit(target.db);
@@ -156,18 +151,15 @@ export function storeSink(target: SyncTarget): SyncSink {
         ...(opts.arches ? { arches: opts.arches } : {}),
         concurrency: opts.concurrency,
         commit,
-        beforeCommit: async (added) => {
-          const missing: ArtifactDocument[] = [];
-          for (const art of added) {
-            if ((await target.blobs.head(art.digest)) === null && !missing.some((m) => m.digest === art.digest)) missing.push(art);
-          }
-          for (const art of missing) opts.onEvent?.({ kind: 'queued', bytes: art.size });
-          await inParallel(missing, missing.length, (art) => run.download(() => copyBlob(opts, art)));
-          for (const art of missing) run.copied(art.size);
-        },
+        // The rows already held count too: pull-through creates rows whose blob nobody fetched yet.
+        beforeCommit: async (added) => fetchMissing([...added, ...(await heldOrders(target.db, doc.name, opts.arches))], opts, run),
       }).catch((e: unknown) => {
         throw brokenRule(e) === 'local_package' ? localPackage(doc.name) : e;
       });
+    },
+    async fill(opts, run) {
+      const refs = await referencedBlobs(target.db, { namespaces: opts.namespaces, arches: opts.arches, upstream: opts.upstream.url });
+      await fetchMissing(refs.map((r) => ({ name: r.package, version: r.version, arch: r.arch, digest: r.digest, size: r.size })), opts, run);
     },
     async forget(name, origin) {
       const from = await target.db.first<{ upstream: string }>('SELECT upstream FROM mirror_packages WHERE package = ?', [name]);
@@ -207,7 +199,10 @@ export async function syncFeed(sink: SyncSink, opts: SyncOptions): Promise<SyncR
 
   for (;;) {
     const page = await opts.upstream.changes(report.position, opts.pageSize);
-    if (page.changes.length === 0) return report;
+    if (page.changes.length === 0) {
+      if (opts.fill) await sink.fill?.(opts, run);
+      return report;
+    }
     const changes = page.changes;
     // A package is applied once per page, from its current document, which covers all its changes.
     const names = [...new Set(changes.filter(wanted).map((c) => c.name))];

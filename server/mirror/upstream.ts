@@ -15,9 +15,12 @@ export type FailureKind = 'down' | 'denied';
 
 export class UpstreamFailure extends UniError {
   readonly kind: FailureKind;
-  constructor(kind: FailureKind, message: string) {
+  /** When the back-off this failure started (or met) ends: the mirror asks the upstream again no sooner. */
+  retryAt: string | undefined;
+  constructor(kind: FailureKind, message: string, retryAt?: string) {
     super(kind === 'denied' ? 'upstream_denied' : 'upstream_unavailable', message, 502);
     this.kind = kind;
+    this.retryAt = retryAt;
   }
 }
 

@@ -60,6 +60,20 @@ describe('http', () => {
     }
   });
 
+  it("returns a mirror's 502 with Retry-After at once: its upstream is in back-off", async () => {
+    let n = 0;
+    const url = await serve((_req, res) => {
+      n++;
+      res.writeHead(502, { 'retry-after': '25', 'content-type': 'application/json' }).end('{"error":{"code":"upstream_unavailable","message":"upstream down"}}');
+    });
+    const waits: number[] = [];
+    const res = await requestWithRetry({ method: 'GET', url }, policy(waits));
+    expect(res.status).toBe(502);
+    res.body.resume();
+    expect(n).toBe(1);
+    expect(waits).toEqual([]);
+  });
+
   it('fails a registry that never answers with a timeout naming the host', async () => {
     const url = await serve(() => {});
     const waits: number[] = [];

@@ -145,7 +145,10 @@ describe('publish, inspect, yank', () => {
     expect(info).toMatchObject({ yanked: true, yankReason: 'broken build' });
 
     const manifest = await uni(['manifest', '-c', config, '--format', 'json'], env);
-    expect(manifest.stderr).toBe('');
+    // Used, with a warning that gives the reason and the way out.
+    expect(manifest.stderr).toBe(
+      'uni: warning: library/yankee 3.1.0 in uni.lock is yanked: broken build; `uni lock --update library/yankee` moves it to a version that is not\n',
+    );
     expect(manifest.code).toBe(0);
     const cached = JSON.parse((await uni(['pkg', 'list', '--json'], env)).stdout) as Array<{ name: string; version: string }>;
     expect(cached.map((p) => `${p.name}@${p.version}`).sort()).toEqual(['library/yankee@3.0.0', 'library/yankee@3.1.0']);

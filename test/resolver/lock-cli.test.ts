@@ -12,7 +12,8 @@ async function uni(args: string[], cwd: string): Promise<{ code: number; stdout:
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [UNI, ...args], {
       cwd,
-      env: { ...process.env, UNI_HOME: join(cwd, '.uni'), UNI_REGISTRY: 'http://127.0.0.1:9' },
+      // CI makes uni lock keep an existing uni.lock as it stands (as npm ci); these tests re-lock.
+      env: { ...process.env, CI: '', UNI_HOME: join(cwd, '.uni'), UNI_REGISTRY: 'http://127.0.0.1:9' },
     });
     return { code: 0, stdout, stderr };
   } catch (e) {

@@ -36,7 +36,7 @@ async function buildImage(opts: ImageOptions, output: string, forRun?: { ports: 
   const { findNanosKit } = await import('../../image/nanos-kit.js');
   const kit = findNanosKit({ arch, dir: opts.nanos, env: process.env, home: homedir() });
   const imageName = basename(output, extname(output));
-  const { manifest, config } = await mergeProject(opts, { imageName, ...(kit.version ? { nanosVersion: kit.version } : {}) }, kit.klibDir);
+  const { manifest, config, writeLock } = await mergeProject(opts, { imageName, ...(kit.version ? { nanosVersion: kit.version } : {}) }, kit.klibDir);
   const { applyRunSettings, runDefaults } = await import('../../image/run-config.js');
   applyRunSettings(manifest, forRun?.ports ?? runDefaults(config.RunConfig).ports, forRun !== undefined);
   const { writeNanosManifest } = await import('../../merge/nanos.js');
@@ -44,6 +44,8 @@ async function buildImage(opts: ImageOptions, output: string, forRun?: { ports: 
   const { mkdirSync } = await import('node:fs');
   mkdirSync(dirname(output), { recursive: true });
   await runMkfs({ kit, manifest: writeNanosManifest(manifest), output, ...(manifest.baseVolumeSize ? { size: manifest.baseVolumeSize } : {}) });
+  // Last, as uni manifest does: a build that failed leaves uni.lock as it was.
+  writeLock();
 }
 
 function imageOptions(command: Command): Command {

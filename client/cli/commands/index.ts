@@ -4,6 +4,7 @@ import { registerCacheCommands } from './cache.js';
 import { registerImageCommands } from './image.js';
 import { registerLockCommand } from './lock.js';
 import { registerManifestCommand } from './manifest.js';
+import { registerOutdatedCommand } from './outdated.js';
 import { registerPackCommands } from './pack.js';
 import { registerPkgCommands } from './pkg.js';
 import { registerPkgPublishCommands } from './pkg-publish.js';
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerManifestCommand(program);
   registerLockCommand(program);
   registerImageCommands(program);
+  registerOutdatedCommand(program);
 }

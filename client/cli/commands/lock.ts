@@ -1,7 +1,10 @@
 import { dirname, relative, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import type { PackageSource } from '../../types.js';
-import { archOption, exitCodeOf, messageOf } from '../errors.js';
+import { UniError } from '../../../schemas/errors.js';
+import { canonicalName } from '../../../schemas/names.js';
+import { archOption, exitCodeOf, messageOf, userArg } from '../errors.js';
+import { isFrozen } from '../frozen.js';
 import { printJson, printLines, table, warn } from './output.js';
 
 interface LockCommandOptions {
@@ -11,6 +14,8 @@ interface LockCommandOptions {
   json?: boolean;
   offline?: boolean;
   registry?: string;
+  frozen?: boolean;
+  update?: true | string[];
 }
 
 /** With --index the snapshot is the registry; the lockfile names it relative to itself so that it moves with the project. */
@@ -29,12 +34,18 @@ async function runLock(opts: LockCommandOptions): Promise<void> {
   const arch = archOption(opts.arch);
   const configPath = resolvePath(opts.config);
   const { source, registry } = await sourceFor(opts, configPath);
+  const update = opts.update === undefined ? undefined : opts.update === true ? ('all' as const) : opts.update.map((n) => userArg(canonicalName, n));
+  if (update !== undefined && opts.frozen === true) throw new UniError('usage', '--update moves versions and --frozen keeps them: give one or the other');
+  // An explicit --update is a request to move versions, which a CI run may make too.
+  const frozen = update === undefined && isFrozen(opts.frozen, process.env, configPath);
   const { lockProject } = await import('../../lock.js');
-  const { path, solution } = await lockProject({ configPath, arch, source, registry, warn });
-  if (opts.json) printJson({ ok: true, packages: solution });
+  const plan = await lockProject({ configPath, arch, source, registry, warn, frozen, ...(update ? { update } : {}) });
+  plan.write();
+  if (opts.json) printJson({ ok: true, packages: plan.solution });
   else {
-    printLines(table(Object.entries(solution)));
-    warn(`wrote ${relative(process.cwd(), path) || path}`);
+    printLines(table(Object.entries(plan.solution)));
+    const shown = relative(process.cwd(), plan.path) || plan.path;
+    warn(plan.changed ? `wrote ${shown}` : `${shown} is up to date`);
   }
 }
 
@@ -48,6 +59,9 @@ export function registerLockCommand(program: Command): void {
     .option('--json', 'print {"ok": true, "packages": {...}}, or {"ok": false, "error": "..."} on any failure')
     .option('--offline', 'use the cache only; fail if something is missing')
     .option('--registry <url>', 'registry to use instead of the configured one')
+    .option('--update [packages...]', 'move these packages (all when none are named) to the newest versions that fit; the rest stay')
+    .option('--frozen', 'check that uni.lock fits config.json and what the registry serves; never change it (default with CI set)')
+    .option('--no-frozen', 'resolve again even with CI set')
     .addHelpText('after', '\nA failure explains why no versions fit and writes nothing. Exit codes: 0 ok, 1 failure, 2 usage.')
     .action(async (opts: LockCommandOptions) => {
       try {

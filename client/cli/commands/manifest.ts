@@ -7,6 +7,7 @@ import type { ProjectConfig } from '../../merge/config.js';
 import type { ImageManifest } from '../../merge/merge.js';
 import type { ImageFacts } from '../../merge/ops-defaults.js';
 import { archOption, userArg } from '../errors.js';
+import { isFrozen } from '../frozen.js';
 import { warn } from './output.js';
 
 /** What every command that builds from a project's config.json takes. */
@@ -16,6 +17,7 @@ export interface ProjectOptions {
   offline?: boolean;
   registry?: string;
   package?: string[];
+  frozen?: boolean;
 }
 
 interface ManifestOptions extends ProjectOptions {
@@ -65,7 +67,11 @@ function pinned(lock: Lockfile): { solution: Record<string, string>; digests: Re
  * every package into the cache, merge. `klibDir` is the nanos kit's klib folder, used when the
  * config names none (ops takes the klibs of the kernel it builds with).
  */
-export async function mergeProject(opts: ProjectOptions, facts: ImageFacts = {}, klibDir?: string): Promise<{ manifest: ImageManifest; config: ProjectConfig }> {
+export async function mergeProject(
+  opts: ProjectOptions,
+  facts: ImageFacts = {},
+  klibDir?: string,
+): Promise<{ manifest: ImageManifest; config: ProjectConfig; writeLock: () => void }> {
   const arch = archOption(opts.arch);
   const packages = (opts.package ?? []).map((s) => userArg(parseSpec, s));
   const configPath = resolvePath(opts.config);
@@ -75,8 +81,9 @@ export async function mergeProject(opts: ProjectOptions, facts: ImageFacts = {},
   const { commandSession } = await import('./session.js');
   const session = commandSession(opts);
   const { lockForConfig } = await import('../../lock.js');
-  const lock = await lockForConfig(config, dirname(configPath), { arch, source: session.source, registry: session.config.registry, warn });
-  const { solution, digests } = pinned(lock);
+  const frozen = isFrozen(opts.frozen, process.env, configPath);
+  const plan = await lockForConfig(config, dirname(configPath), { arch, source: session.source, registry: session.config.registry, warn, frozen });
+  const { solution, digests } = pinned(plan.lockfile);
   const { installSolution } = await import('../../install/get.js');
   const { createProgress } = await import('../../progress.js');
   const installed = await installSolution(session, solution, arch, (n) => createProgress(process.stderr, n), digests);
@@ -84,7 +91,7 @@ export async function mergeProject(opts: ProjectOptions, facts: ImageFacts = {},
   const generatedDir = join(session.config.home, 'generated');
   const manifest = await buildImageManifest(config, dirname(configPath), installed, { arch, generatedDir, facts });
   for (const note of manifest.notes) warn(note);
-  return { manifest, config };
+  return { manifest, config, writeLock: () => plan.write() };
 }
 
 /**
@@ -97,7 +104,9 @@ export function projectOptions(command: Command, packageFlags = '--package <spec
     .option('--arch <arch>', 'x86_64 (amd64) or aarch64 (arm64); default: this machine')
     .option(packageFlags, 'also depend on these packages (redis@^7, eyberg/node:20.5.0), like ops pkg load')
     .option('--offline', 'use the cache only; fail if something is missing')
-    .option('--registry <url>', 'registry to use instead of the configured one');
+    .option('--registry <url>', 'registry to use instead of the configured one')
+    .option('--frozen', 'use uni.lock as it stands; fail, naming what does not fit, instead of resolving again (default with CI set and a uni.lock)')
+    .option('--no-frozen', 'resolve again when uni.lock does not fit, even with CI set');
 }
 
 export function registerManifestCommand(program: Command): void {
@@ -108,12 +117,14 @@ export function registerManifestCommand(program: Command): void {
     .addHelpText('after', '\nThe merge rules are in docs/merge.md. Exit codes: 0 ok, 1 failure, 2 usage.')
     .action(async (opts: ManifestOptions) => {
       const format = parseFormat(opts.format);
-      const { manifest } = await mergeProject(opts);
+      const { manifest, writeLock } = await mergeProject(opts);
       const { writeJsonManifest } = await import('../../merge/json.js');
       const { writeNanosManifest } = await import('../../merge/nanos.js');
       const text = format === 'json' ? writeJsonManifest(manifest) : writeNanosManifest(manifest);
       const { writeFileAtomic } = await import('../../cache/atomic.js');
       if (opts.output) writeFileAtomic(resolvePath(opts.output), text);
       else process.stdout.write(text);
+      // Last: a command that failed on the way leaves uni.lock as it was.
+      writeLock();
     });
 }
