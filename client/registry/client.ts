@@ -181,6 +181,11 @@ export class RegistryClient {
     return this.json('token create', 'POST', '/v1/tokens', req);
   }
 
+  /** The tokens of the current token's owner, revoked and expired ones included. */
+  listTokens(): Promise<{ tokens: Array<Record<string, unknown> & { id: string }> }> {
+    return this.json('token list', 'GET', '/v1/tokens');
+  }
+
   revokeToken(id: string): Promise<unknown> {
     return this.json(`token revoke ${id}`, 'DELETE', `/v1/tokens/${encodeURIComponent(id)}`, undefined, [200, 204]);
   }

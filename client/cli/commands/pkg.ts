@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { UniError } from '../../../schemas/errors.js';
 import { parseSpec } from '../../../schemas/names.js';
 import { archOption, userArg } from '../errors.js';
-import { printJson, printLines, table } from './output.js';
+import { printJson, printLines, table, warn } from './output.js';
+import { printListing, withListingOptions, type ListingOptions } from './registry-listing.js';
 
 interface GetOptions {
   arch?: string;
@@ -43,19 +45,26 @@ export function registerPkgCommands(pkg: Command): void {
       }
     });
 
-  pkg
-    .command('list')
-    .description('list the packages in the local cache')
-    .option('--json', 'print name, version, arch, digest and path of each package as JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const { listTrees } = await import('../../cache/inventory.js');
-      const { cacheLayout } = await import('../../cache/layout.js');
-      const { loadConfig } = await import('../../config.js');
-      const trees = listTrees(cacheLayout(loadConfig(process.env).home));
-      if (opts.json) {
-        printJson(trees.map(({ name, version, arch, digest, path }) => ({ name, version, arch, digest, path })));
-      } else {
-        printLines(table(trees.map((t) => [t.name, t.version, t.arch, t.digest.slice(0, 19), t.path])));
-      }
-    });
+  withListingOptions(
+    pkg
+      .command('list')
+      .description('list the packages in the local cache; with --remote, those of the registry (as ops pkg list does)')
+      .option('--remote', 'list the registry instead of the cache')
+      .option('--registry <url>', 'with --remote: registry to use instead of the configured one')
+      .option('--json', 'print JSON: name, version, arch, digest and path of each cached package; the registry\'s rows with --remote'),
+  ).action(async (opts: ListingOptions & { remote?: boolean }) => {
+    if (opts.remote) return printListing('', opts, 'uni pkg list --remote');
+    const stray = (['arch', 'all', 'cursor', 'registry'] as const).find((k) => opts[k] !== undefined);
+    if (stray) throw new UniError('usage', `--${stray} lists the registry: add --remote`);
+    const { listTrees } = await import('../../cache/inventory.js');
+    const { cacheLayout } = await import('../../cache/layout.js');
+    const { loadConfig } = await import('../../config.js');
+    const trees = listTrees(cacheLayout(loadConfig(process.env).home));
+    if (opts.json) {
+      printJson(trees.map(({ name, version, arch, digest, path }) => ({ name, version, arch, digest, path })));
+    } else {
+      printLines(table(trees.map((t) => [t.name, t.version, t.arch, t.digest.slice(0, 19), t.path])));
+      if (trees.length === 0) warn('no packages in the cache; uni pkg get <name> fetches one, uni pkg list --remote lists the registry');
+    }
+  });
 }
