@@ -193,6 +193,11 @@ export function mergeImage(input: MergeInput): ImageManifest {
   if (config.NameServers !== undefined) {
     notes.push('NameServers is not written to the image (ops writes /etc/resolv.conf); add your own resolv.conf with Files or MapDirs');
   }
+  for (const key of ['PackageBaseURL', 'PackageManifestURL'] as const) {
+    if (config[key] !== undefined) {
+      notes.push(`${key} is not used: packages come from the uni registry (UNI_REGISTRY, --registry or \`uni login --registry\`), not from ops's package server`);
+    }
+  }
 
   return {
     arch: input.arch,

@@ -14,7 +14,7 @@ import { checkEntryCount, checkUnpackedSize, entrySegments, resolveLinkTarget } 
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../../schemas/archive/types.js';
 import { UniError } from '../../schemas/errors.js';
 import { normalizeVersion, topFolderName } from '../../schemas/names.js';
-import { validatePackageManifest, type PackageManifest } from '../../schemas/validate.js';
+import { readPackageManifestData, type PackageManifest } from '../../schemas/validate.js';
 
 export const MANIFEST_FILE = 'package.manifest';
 /** Every entry's time: the epoch, so that when a file was copied never shows in the bytes. */
@@ -33,6 +33,8 @@ export interface PackResult {
   name: string;
   version: string;
   manifest: PackageManifest;
+  /** What reading package.manifest as ops does adapted (schemas/ops-manifest.ts). */
+  manifestNotes: string[];
 }
 
 interface Entry {
@@ -44,7 +46,7 @@ interface Entry {
 }
 
 /** Reads and checks package.manifest with the registry's own schema. */
-export function readPackageManifest(dir: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): PackageManifest {
+export function readPackageManifest(dir: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): { manifest: PackageManifest; notes: string[] } {
   const file = path.join(dir, MANIFEST_FILE);
   let st: Stats;
   try {
@@ -62,7 +64,7 @@ export function readPackageManifest(dir: string, limits: ArchiveLimits = DEFAULT
   } catch (e) {
     throw new UniError('invalid_manifest', `${file} is not valid JSON: ${(e as Error).message}`);
   }
-  return validatePackageManifest(data);
+  return readPackageManifestData(data);
 }
 
 /** The package's name: the manifest's Name, else the `<name>_<version>` of the folder, as ops names it. */
@@ -156,7 +158,7 @@ export async function packDirectory(dir: string, opts: { out?: string; cwd?: str
     throw new UniError('not_found', `${src} does not exist`);
   }
   if (!st.isDirectory()) throw new UniError('usage', `${src} is not a folder; pack takes a package folder (package.manifest and sysroot/)`);
-  const manifest = readPackageManifest(src, limits);
+  const { manifest, notes: manifestNotes } = readPackageManifest(src, limits);
   const name = packageName(src, manifest);
   const version = normalizeVersion(manifest.Version);
   const top = topFolderName(name, version);
@@ -197,5 +199,5 @@ export async function packDirectory(dir: string, opts: { out?: string; cwd?: str
     rmSync(tmp, { force: true });
     throw e;
   }
-  return { file: out, digest: `sha256:${hash.digest('hex')}`, size, name, version, manifest };
+  return { file: out, digest: `sha256:${hash.digest('hex')}`, size, name, version, manifest, manifestNotes };
 }

@@ -59,6 +59,7 @@ export function registerPackCommands(pkg: Command): void {
     .action(async (dir: string, opts: { out?: string; json?: boolean }) => {
       const { packDirectory } = await import('../../pack/pack.js');
       const res = await packDirectory(dir, { out: opts.out, cwd: process.cwd() });
+      res.manifestNotes.forEach(warn);
       if (opts.json) {
         printJson({ file: res.file, digest: res.digest, size: res.size, name: res.name, version: res.version });
         return;

@@ -7,7 +7,7 @@ import { checkNamePart, normalizeVersion, parseArch, parseSpec, type Arch } from
 import { hostArch } from '../../arch.js';
 import type { Session } from '../../registry/session.js';
 import { userArg } from '../errors.js';
-import { printJson, printLines } from './output.js';
+import { printJson, printLines, warn } from './output.js';
 
 interface PublishOptions {
   arch?: string;
@@ -35,6 +35,7 @@ async function describeArchive(path: string, archOverride?: Arch): Promise<{ nam
   const st = statSync(path);
   const { readArchive } = await import('../../../schemas/archive/read.js');
   const contents = await readArchive(createReadStream(path, { highWaterMark: 1 << 20 }));
+  contents.manifestNotes.forEach(warn);
   const m = contents.manifest;
   const name = m.Name ?? contents.topFolder.replace(/_[^_]*$/, '');
   checkNamePart(name, 'name');
