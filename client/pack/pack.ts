@@ -15,6 +15,7 @@ import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../../schemas/archiv
 import { UniError } from '../../schemas/errors.js';
 import { normalizeVersion, topFolderName } from '../../schemas/names.js';
 import { readPackageManifestData, type PackageManifest } from '../../schemas/validate.js';
+import { silentTask, type TaskProgress } from '../progress.js';
 
 export const MANIFEST_FILE = 'package.manifest';
 /** Every entry's time: the epoch, so that when a file was copied never shows in the bytes. */
@@ -119,7 +120,7 @@ function header(top: string, e: Entry): HeaderArgument {
   return { ...fixed, name, type: 'file', size: e.stats.size, mode: e.stats.mode & 0o111 ? 0o755 : 0o644 };
 }
 
-async function feed(pack: Pack, top: string, entries: Entry[]): Promise<void> {
+async function feed(pack: Pack, top: string, entries: Entry[], onBytes: (n: number) => void): Promise<void> {
   for (const e of entries) {
     await new Promise<void>((resolve, reject) => {
       const h = header(top, e);
@@ -128,7 +129,9 @@ async function feed(pack: Pack, top: string, entries: Entry[]): Promise<void> {
         return;
       }
       const sink = pack.entry(h, (err) => (err ? reject(err) : resolve()));
-      pipeline(createReadStream(e.abs), sink).catch(reject);
+      const file = createReadStream(e.abs);
+      file.on('data', (chunk) => onBytes(chunk.length));
+      pipeline(file, sink).catch(reject);
     });
   }
   pack.finalize();
@@ -148,7 +151,10 @@ async function* fixGzipHeader(source: AsyncIterable<Buffer>): AsyncGenerator<Buf
  * Packs the package folder `dir` into `out` (default `<cwd>/<name>_<version>.tar.gz`). The
  * archive is written to a temporary file beside `out` and renamed once complete.
  */
-export async function packDirectory(dir: string, opts: { out?: string; cwd?: string; limits?: ArchiveLimits } = {}): Promise<PackResult> {
+export async function packDirectory(
+  dir: string,
+  opts: { out?: string; cwd?: string; limits?: ArchiveLimits; progress?: (totalBytes: number) => TaskProgress } = {},
+): Promise<PackResult> {
   const limits = opts.limits ?? DEFAULT_ARCHIVE_LIMITS;
   const src = path.resolve(opts.cwd ?? process.cwd(), dir);
   let st: Stats;
@@ -174,9 +180,10 @@ export async function packDirectory(dir: string, opts: { out?: string; cwd?: str
   const hash = createHash('sha256');
   let size = 0;
   const pack = tar.pack();
+  const progress = opts.progress?.(entries.reduce((sum, e) => sum + (e.stats.isFile() ? e.stats.size : 0), 0)) ?? silentTask;
   try {
     await Promise.all([
-      feed(pack, top, entries).catch((e: unknown) => {
+      feed(pack, top, entries, (n) => progress.bytes(n)).catch((e: unknown) => {
         pack.destroy(e as Error);
         throw e;
       }),
@@ -198,6 +205,8 @@ export async function packDirectory(dir: string, opts: { out?: string; cwd?: str
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  } finally {
+    progress.stop();
   }
   return { file: out, digest: `sha256:${hash.digest('hex')}`, size, name, version, manifest, manifestNotes };
 }

@@ -147,10 +147,11 @@ export class RegistryClient {
     archivePath: string,
     size: number,
     isPrivate: boolean,
+    onBytes: (n: number) => void = () => undefined,
   ): Promise<{ status: number; body: Record<string, unknown> }> {
     const query = isPrivate ? '?private=true' : '';
     const res = await this.send('PUT', `/v1/packages/${splitName(name)}/${encodeURIComponent(version)}/${arch}${query}`, {
-      body: () => createReadStream(archivePath),
+      body: () => createReadStream(archivePath).on('data', (chunk) => onBytes(chunk.length)),
       headers: { 'content-type': 'application/gzip', 'content-length': String(size) },
     });
     if (res.status !== 200 && res.status !== 201) throw await errorFrom(res, `publish ${name}@${version} (${arch})`);
