@@ -1,5 +1,5 @@
 /** What an ops user types and writes, read as ops reads it: `:latest`, any key case, `1.0`, extra keys. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -58,5 +58,32 @@ describe('ops spellings', () => {
     const r = await uni(['pkg', 'publish', archive], { home: home(), registry: reg.url, token: ADMIN_TOKEN });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('uni: package.manifest: "program" and "Program" are the same key in two spellings; keep one\n');
+  });
+});
+
+describe('uni pkg get --ops', () => {
+  it('lays each package where ops pkg load --local finds it, namespaced ones one level down, and replaces an earlier copy', async () => {
+    await publish(reg.url, 'library/feeder', '2.0.0', 'x86_64', await buildPackage({ name: 'feeder', version: '2.0.0' }));
+    await publish(reg.url, 'acme/dep', '1.0.0', 'x86_64', await buildPackage({ name: 'dep', version: '1.0.0' }));
+    const h = home();
+    const env = { home: h, registry: reg.url };
+    // ops's PackagePath: $OPS_HOME/.ops/local_packages/<amd64|arm64>/<what ops pkg load --local was given>; OPS_HOME defaults to HOME.
+    const local = join(h, '.ops', 'local_packages', 'amd64');
+    const r = await uni(['pkg', 'get', 'feeder', 'acme/dep', '--arch', 'x86_64', '--ops'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/));
+    expect(rows).toContainEqual(['library/feeder', '2.0.0', 'x86_64', join(local, 'feeder_2.0.0'), 'ops pkg load --local feeder_2.0.0']);
+    expect(rows).toContainEqual(['acme/dep', '1.0.0', 'x86_64', join(local, 'acme', 'dep_1.0.0'), 'ops pkg load --local acme/dep_1.0.0']);
+    for (const dir of [join(local, 'feeder_2.0.0'), join(local, 'acme', 'dep_1.0.0')]) {
+      expect((JSON.parse(readFileSync(join(dir, 'package.manifest'), 'utf8')) as { Program: string }).Program).toBe('/usr/bin/true');
+      expect(statSync(join(dir, 'sysroot/usr/bin/true')).mode & 0o111).not.toBe(0);
+      expect(statSync(join(dir, 'sysroot')).mode & 0o200).not.toBe(0);
+    }
+    writeFileSync(join(local, 'feeder_2.0.0', 'stale'), 'from an earlier copy');
+    const again = await uni(['pkg', 'get', 'feeder', '--arch', 'x86_64', '--ops', '--json'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as { ops: { path: string; load: string } }[])[0]!.ops).toEqual({ path: join(local, 'feeder_2.0.0'), load: 'feeder_2.0.0' });
+    expect(existsSync(join(local, 'feeder_2.0.0', 'stale'))).toBe(false);
+    expect(existsSync(join(local, 'feeder_2.0.0', 'sysroot/usr/bin/true'))).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import { printListing, withListingOptions, type ListingOptions } from './registr
 
 interface GetOptions {
   arch?: string;
+  ops?: boolean;
   offline?: boolean;
   json?: boolean;
   registry?: string;
@@ -21,6 +22,7 @@ export function registerPkgCommands(pkg: Command): void {
     .option('--arch <arch>', 'x86_64 (amd64) or aarch64 (arm64); default: this machine')
     .option('--offline', 'use the cache only; fail if something is missing')
     .option('--registry <url>', 'registry to use instead of the configured one')
+    .option('--ops', 'also copy each package where `ops pkg load --local` finds it ($OPS_HOME/.ops/local_packages/<amd64|arm64>/)')
     .option('--json', 'print name, version, arch, digest and path of each package as JSON')
     .addHelpText('after', '\nPrints where each package\'s extracted tree is. Exit codes: 0 ok, 1 failure, 2 usage.')
     .action(async (specs: string[], opts: GetOptions) => {
@@ -38,8 +40,12 @@ export function registerPkgCommands(pkg: Command): void {
         resolve,
         progress: (n) => createProgress(process.stderr, n),
       });
+      const { layForOps, opsHome } = await import('../../install/ops-local.js');
+      const ops = opts.ops ? installed.map((p) => layForOps(p, opsHome(process.env))) : null;
       if (opts.json) {
-        printJson(installed.map(({ name, version, arch: a, digest, path }) => ({ name, version, arch: a, digest, path })));
+        printJson(installed.map(({ name, version, arch: a, digest, path }, i) => ({ name, version, arch: a, digest, path, ...(ops ? { ops: ops[i] } : {}) })));
+      } else if (ops) {
+        printLines(table(installed.map((p, i) => [p.name, p.version, p.arch, ops[i]!.path, `ops pkg load --local ${ops[i]!.load}`])));
       } else {
         printLines(table(installed.map((p) => [p.name, p.version, p.arch, p.path])));
       }
