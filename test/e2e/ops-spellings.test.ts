@@ -1,4 +1,5 @@
 /** What an ops user types and writes, read as ops reads it: `:latest`, any key case, `1.0`, extra keys. */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,5 +86,45 @@ describe('uni pkg get --ops', () => {
     expect((JSON.parse(again.stdout) as { ops: { path: string; load: string } }[])[0]!.ops).toEqual({ path: join(local, 'feeder_2.0.0'), load: 'feeder_2.0.0' });
     expect(existsSync(join(local, 'feeder_2.0.0', 'stale'))).toBe(false);
     expect(existsSync(join(local, 'feeder_2.0.0', 'sysroot/usr/bin/true'))).toBe(true);
+  });
+});
+
+describe('uni manifest -p with a package on this machine', () => {
+  type Node = { children?: Record<string, Node>; host?: string };
+  const run = (args: string[], h: string, dir = 'local') => uni(['manifest', '-c', join(W, dir, 'config.json'), '--arch', 'x86_64', '--format', 'json', ...args], { home: h, registry: reg.url });
+
+  it('takes a package folder or archive without publishing it, checked by the same archive rules', async () => {
+    const dir = join(W, 'local');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ Args: ['--flag'] }));
+    const archive = join(dir, 'mine_1.2.0.tar.gz');
+    writeFileSync(archive, await buildPackage({ name: 'mine', version: '1.2.0', manifest: { Args: ['mine'] } }));
+    const tar = spawnSync('tar', ['-xzf', archive, '-C', dir]);
+    expect(tar.status).toBe(0);
+    for (const given of [archive, join(dir, 'mine_1.2.0')]) {
+      const h = home();
+      const r = await run(['-p', given], h);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout) as { program: string; arguments: string[]; root: Node };
+      expect(doc.program).toBe('/usr/bin/true');
+      expect(doc.arguments).toEqual(['mine', '--flag']);
+      expect(doc.root.children!['usr']!.children!['bin']!.children!['true']!.host).toMatch(new RegExp(`^${h}/trees/sha256/[0-9a-f]{64}/mine_1\\.2\\.0/sysroot/usr/bin/true$`));
+    }
+    // Nothing was published.
+    expect((await uni(['pkg', 'info', 'mine'], { home: home(), registry: reg.url })).code).toBe(1);
+  });
+
+  it('refuses an archive the registry would refuse, naming it, and writes no uni.lock', async () => {
+    mkdirSync(join(W, 'local-bad'), { recursive: true });
+    writeFileSync(join(W, 'local-bad', 'config.json'), '{}');
+    const bad = join(W, 'local-bad', 'evil_1.0.0.tar.gz');
+    writeFileSync(bad, await buildPackage({ name: 'evil', version: '1.0.0', extra: [{ name: 'evil_1.0.0/sysroot/etc/x', type: 'symlink', linkname: '../../../../etc/passwd' }] }));
+    const r = await run(['-p', bad], home(), 'local-bad');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr, r.stderr).toMatch(new RegExp(`^uni: -p ${bad}: .*escapes the top folder\n$`));
+    expect(existsSync(join(W, 'local-bad', 'uni.lock'))).toBe(false);
+    const missing = await run(['-p', './no-such-dir'], home(), 'local-bad');
+    expect(missing).toMatchObject({ code: 2, stderr: 'uni: -p ./no-such-dir: no such file or folder\n' });
   });
 });
