@@ -72,3 +72,19 @@ describe('docs/client.md', () => {
     }
   });
 });
+
+describe('every command\'s help', () => {
+  it('names the environment variables it reads and the default registry', async () => {
+    requireBuild();
+    const env = { home: '/nonexistent', registry: 'http://127.0.0.1:9' };
+    const all = [buildProgram(), buildServerProgram()].flatMap((p) => everyCommand(p).filter((c) => c.parent !== null));
+    for (const cmd of all) {
+      const path = pathOf(cmd).split(' ').slice(1);
+      const r = await uni([...path, '--help'], env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout, `uni ${path.join(' ')} --help`).toContain('Environment:');
+      expect(r.stdout, `uni ${path.join(' ')} --help`).toContain('http://127.0.0.1:7878');
+      expect(r.stdout, `uni ${path.join(' ')} --help`).toMatch(/UNI_HOME/);
+    }
+  });
+});
