@@ -40,8 +40,11 @@ export function registerPkgCommands(pkg: Command): void {
         resolve,
         progress: (n) => createProgress(process.stderr, n),
       });
-      const { layForOps, opsHome } = await import('../../install/ops-local.js');
-      const ops = opts.ops ? installed.map((p) => layForOps(p, opsHome(process.env))) : null;
+      let ops: Array<{ path: string; load: string }> | null = null;
+      if (opts.ops) {
+        const { layForOps, opsHome } = await import('../../install/ops-local.js');
+        ops = installed.map((p) => layForOps(p, opsHome(process.env)));
+      }
       if (opts.json) {
         printJson(installed.map(({ name, version, arch: a, digest, path }, i) => ({ name, version, arch: a, digest, path, ...(ops ? { ops: ops[i] } : {}) })));
       } else if (ops) {
