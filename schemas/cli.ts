@@ -69,14 +69,15 @@ export function everyCommand(cmd: Command): Command[] {
 /**
  * The settings every command of a program shares, applied after all commands are registered
  * so that commands added later by any file get them too: errors come back to runProgram
- * instead of exiting, and each command's help ends with the environment it reads.
+ * instead of exiting, `--debug`, and each command's help ends with the environment it reads.
  */
 export function finishProgram(program: Command, environmentHelp: string): Command {
   // Positional: `uni --version` is the program's, `uni pkg from-binary --version 1.0` the command's.
   program.version(packageVersion(), '-V, --version', 'print the version of uni').enablePositionalOptions();
   for (const cmd of everyCommand(program)) {
     cmd.option('--debug', 'print stack traces with errors');
-    cmd.exitOverride().configureOutput({ outputError: (str, write) => write(str) });
+    // Commander's own output settings stay: `uni lock --json` turns its errors into JSON.
+    cmd.exitOverride();
     cmd.addHelpText('after', `\n${environmentHelp}`);
   }
   return program;

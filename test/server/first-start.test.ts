@@ -58,7 +58,7 @@ describe('a failed first start', () => {
     // The one after seeds again (the token exists now, so it is not printed a second time).
     const third = await startServerProcess(data, '', ['--seed-from-host']);
     try {
-      await waitFor('the seed to end', () => third.stdout().includes('in another terminal:') || third.child.exitCode !== null, 110_000);
+      await waitFor('the seed to end', () => third.stdout().includes('in another terminal:') || third.child.exitCode !== null, 240_000);
       expect(third.stdout()).not.toMatch(TOKEN_LINE);
       expect(third.stdout()).toMatch(/^seeded node\b/m);
       expect((await call(third.url, 'GET', '/v1/packages/library/node')).status).toBe(200);
@@ -78,5 +78,5 @@ describe('a failed first start', () => {
     const fourth = await startServerProcess(data, '', ['--seed-from-host']);
     await fourth.stop();
     expect(fourth.output()).not.toContain('seeding');
-  }, 150_000);
+  }, 300_000);
 });
