@@ -102,7 +102,8 @@ export async function runProgram(program: Command, argv: string[]): Promise<void
   try {
     // `uni help pkg get` is `uni pkg get --help` at any depth (commander's own help command stops at one level).
     const [node, script, first, ...rest] = argv;
-    await program.parseAsync(first === 'help' && rest.length > 0 ? [node!, script!, ...rest, '--help'] : argv);
+    const asksHelp = first === 'help' && program.commands.some((c) => c.name() === rest[0]);
+    await program.parseAsync(asksHelp ? [node!, script!, ...rest, '--help'] : argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version end through here too, with exit code 0.

@@ -85,6 +85,12 @@ describe('help and version', () => {
     },
   );
 
+  it('uni help of a command that does not exist is a usage error', async () => {
+    const r = await uni(['help', 'nosuch'], env());
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(2);
+  });
+
   it('uni --version prints the version of package.json', async () => {
     const r = await uni(['--version'], env());
     expect(r.stdout).toBe(`${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`);
