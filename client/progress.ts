@@ -73,3 +73,44 @@ export function createProgress(stream: NodeJS.WriteStream, packages: number, now
     },
   };
 }
+
+/** One piece of long work over a known number of bytes (packing, checking, uploading). */
+export interface TaskProgress {
+  bytes(n: number): void;
+  stop(): void;
+}
+
+export const silentTask: TaskProgress = { bytes() {}, stop() {} };
+
+/**
+ * A bar for `task` on `stream` when it is a terminal, or silence: scripts and pipes see only
+ * the result. The bar is cleared when the work ends, so the result lines stay as they were.
+ */
+export function createTaskProgress(stream: NodeJS.WriteStream, task: string, total: number, now: () => number = Date.now): TaskProgress {
+  if (!stream.isTTY) return silentTask;
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
+  const bar = new cliProgress.SingleBar(
+    { stream, format: '{task} {bar} {done}/{size} | {rate}/s', hideCursor: false, clearOnComplete: true, fps: 10 },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = now();
+  let value = 0;
+  const payload = () => ({ task, done: formatBytes(value), size: formatBytes(total), rate: formatBytes(value / Math.max(0.001, (now() - started) / 1000)) });
+  bar.start(total, 0, payload());
+  let running = true;
+  return {
+    bytes(n) {
+      value += n;
+      if (running) bar.update(value, payload());
+    },
+    stop() {
+      if (running) bar.stop();
+      running = false;
+    },
+  };
+}
+
+/** For work that reports no amounts (from-binary copies files synchronously): one line saying what it is doing, on a terminal only. */
+export function announce(stream: NodeJS.WriteStream, line: string): void {
+  if (stream.isTTY) stream.write(`${line}\n`);
+}

@@ -98,6 +98,11 @@ export interface PackageSpec {
   range: string;
 }
 
+/** ops's and npm's tag `latest` (`eyberg/node:latest`) is the newest version that is not yanked: any. */
+function specRange(text: string): string {
+  return text.trim() === 'latest' ? '*' : normalizeRange(text);
+}
+
 /**
  * What a person types after `uni pkg get`: `redis`, `redis@^7`, `eyberg/node@20`, and ops's
  * spellings `eyberg/node:20.5.0` and `node_20.5.0`.
@@ -105,11 +110,11 @@ export interface PackageSpec {
 export function parseSpec(input: string): PackageSpec {
   const at = input.indexOf('@');
   if (at > 0) {
-    return { name: parsePackageName(input.slice(0, at)), range: normalizeRange(input.slice(at + 1)) };
+    return { name: parsePackageName(input.slice(0, at)), range: specRange(input.slice(at + 1)) };
   }
   const colon = input.lastIndexOf(':');
   if (colon > 0) {
-    return { name: parsePackageName(input.slice(0, colon)), range: normalizeRange(input.slice(colon + 1)) };
+    return { name: parsePackageName(input.slice(0, colon)), range: specRange(input.slice(colon + 1)) };
   }
   const underscore = input.lastIndexOf('_');
   if (underscore > 0) {

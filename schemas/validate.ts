@@ -1,6 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { UniError } from './errors.js';
 import packageManifestSchema from './package-manifest.schema.json' with { type: 'json' };
+import { readOpsManifest } from './ops-manifest.js';
 import { validatorsById } from './validators.generated.js';
 
 /**
@@ -64,6 +65,7 @@ export function validateWith<T>(schema: object, data: unknown, what: string, cod
 export interface PackageManifest {
   Name?: string;
   Version: string;
+  OriginalVersion?: string;
   Arch?: string;
   Program?: string;
   Args?: string[];
@@ -92,6 +94,13 @@ export interface PackageManifest {
 
 export { packageManifestSchema };
 
+/** package.manifest read as ops reads it (schemas/ops-manifest.ts), its known keys checked; `notes` say what was adapted. */
+export function readPackageManifestData(raw: unknown): { manifest: PackageManifest; notes: string[] } {
+  const { data, known, notes } = readOpsManifest(raw);
+  validateWith<PackageManifest>(packageManifestSchema, known, 'package.manifest', 'invalid_manifest');
+  return { manifest: data as unknown as PackageManifest, notes };
+}
+
 export function validatePackageManifest(data: unknown): PackageManifest {
-  return validateWith<PackageManifest>(packageManifestSchema, data, 'package.manifest', 'invalid_manifest');
+  return readPackageManifestData(data).manifest;
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import { UniError } from '../schemas/errors.js';
 import { createApp } from './app.js';
 import { fsBlobStore } from './adapters/fs-blob-store.js';
 import { applyMigrations } from './adapters/sqlite-migrate.js';
@@ -93,23 +94,55 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-export async function listen(registry: NodeRegistry, host: string, port: number): Promise<Listening> {
+/** A socket that listens before the registry it serves exists (see bind). */
+export interface Bound {
+  url: string;
+  /** Starts answering with the registry; until then every request is answered 503. */
+  attach(registry: NodeRegistry): Listening;
+  close(): Promise<void>;
+}
+
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host}:${port}`;
+  if (e.code === 'EADDRINUSE') return new UniError('port_in_use', `cannot listen on ${where}: another program uses that port; stop it or choose another with --port`);
+  if (e.code === 'EACCES') return new UniError('port_denied', `cannot listen on ${where}: not allowed (ports below 1024 need privileges); choose another with --port`);
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return new UniError('bad_host', `cannot listen on ${where}: ${host} is not an address of this machine; check --host`);
+  return e;
+}
+
+/**
+ * Takes the port first, so that a start which cannot listen (the port is busy) fails before
+ * it creates the data folder and the first admin token, which it could then never print.
+ */
+export async function bind(host: string, port: number): Promise<Bound> {
+  let app: ReturnType<typeof createApp> | null = null;
+  const starting = (): Response =>
+    Response.json({ error: { code: 'starting', message: 'the registry is starting; try again in a moment' } }, { status: 503, headers: { 'Retry-After': '1' } });
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: registry.app.fetch, hostname: host, port }, () => resolve(s));
-    s.once('error', reject);
+    const s = serve({ fetch: (req, env) => (app ? app.fetch(req, env) : starting()), hostname: host, port }, () => resolve(s));
+    s.once('error', (e) => reject(listenError(e as NodeJS.ErrnoException, host, port)));
   });
   // Longer than the 5 s default, so that a client reusing an idle connection (as fetch does)
   // does not race the server closing it; proxies commonly keep them for 60 s.
   (server as { keepAliveTimeout?: number }).keepAliveTimeout = 65_000;
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}`;
+  const close = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    });
   return {
-    server,
-    url: `http://${shownHost}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      }).then(() => registry.close()),
+    url,
+    close,
+    attach: (registry) => {
+      app = registry.app;
+      return { server, url, close: () => close().then(() => registry.close()) };
+    },
   };
+}
+
+export async function listen(registry: NodeRegistry, host: string, port: number): Promise<Listening> {
+  return (await bind(host, port)).attach(registry);
 }

@@ -111,11 +111,3 @@ export async function cleanCache(layout: CacheLayout, olderThanMs: number | null
   }
   return report;
 }
-
-/** `30d`, `12h`, `90m`, `2w`: how long ago, in milliseconds; null when the text is not a duration. */
-export function parseDuration(text: string): number | null {
-  const m = /^(\d+)\s*([smhdw])$/.exec(text.trim());
-  if (!m) return null;
-  const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
-  return Number(m[1]) * unit;
-}

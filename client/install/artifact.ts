@@ -79,6 +79,27 @@ export async function ensureArtifact(ctx: ArtifactContext, req: ArtifactRequest)
   );
 }
 
+/**
+ * The tree of an archive on this machine (`uni manifest -p ./pkg.tar.gz`), extracted into the
+ * cache under its digest by the same reader and rules as a download; the archive is kept in
+ * the cache as a downloaded one would be.
+ */
+export async function ensureLocalArtifact(ctx: ArtifactContext, req: ArtifactRequest, file: string): Promise<ReadyTree> {
+  const warm = unchanged(ctx.layout, req.digest);
+  if (warm) return warm;
+  return withLock(
+    lockPath(ctx.layout, req.digest),
+    async () => {
+      const found = ready(ctx.layout, req.digest, false);
+      if (found && !(await verifyTree(treePath(ctx.layout, req.digest), req.digest))) return found;
+      removeLeftovers(ctx.layout, req.digest);
+      await extract(ctx.layout, req, createReadStream(file, { highWaterMark: 1 << 20 }), archivePath(ctx.layout, req.digest));
+      return ready(ctx.layout, req.digest, false)!;
+    },
+    ctx.lock ?? DEFAULT_LOCK,
+  );
+}
+
 /** Temp files of a run that was killed. Only called under the digest's lock, so nobody is writing them. */
 function removeLeftovers(layout: CacheLayout, digest: string): void {
   const hex = digestHex(digest);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UniError } from '../../schemas/errors.js';
 import type { Arch } from '../../schemas/names.js';
-import type { PackageManifest } from '../../schemas/validate.js';
+import { validatePackageManifest } from '../../schemas/validate.js';
 import type { InstalledPackage, PackageSource } from '../types.js';
 import { ensureArtifact, label, type ArtifactContext, type ArtifactRequest } from './artifact.js';
 
@@ -70,7 +70,8 @@ export async function installPackages(opts: InstallOptions): Promise<InstallResu
   return eachLimited(requests, opts.concurrency ?? 4, async (req) => {
     const tree = await ensureArtifact(opts, req);
     opts.progress.packageDone();
-    const manifest = JSON.parse(readFileSync(join(tree.path, 'package.manifest'), 'utf8')) as PackageManifest;
+    // Read as the registry read it: ops's spellings (lower-case keys, Version 1.0) in their canonical form.
+    const manifest = validatePackageManifest(JSON.parse(readFileSync(join(tree.path, 'package.manifest'), 'utf8')));
     return {
       name: req.name,
       version: req.version,

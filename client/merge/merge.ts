@@ -226,6 +226,11 @@ export function mergeImage(input: MergeInput): ImageManifest {
     .filter((p) => p.manifest.Files?.length || p.manifest.Dirs?.length || Object.keys(p.manifest.MapDirs ?? {}).length)
     .map((p) => `${labelOf(p)} lists Files, Dirs or MapDirs, which ops would read from your project folder; uni lays only its sysroot/`);
   const baseVolumeSize = config.BaseVolumeSz ?? installed.find((p) => p.manifest.BaseVolumeSz !== undefined)?.manifest.BaseVolumeSz;
+  for (const key of ['PackageBaseURL', 'PackageManifestURL'] as const) {
+    if (config[key] !== undefined) {
+      notes.push(`${key} is not used: packages come from the uni registry (UNI_REGISTRY, --registry or \`uni login --registry\`), not from ops's package server`);
+    }
+  }
 
   return {
     arch: input.arch,

@@ -14,7 +14,8 @@ import { checkEntryCount, checkUnpackedSize, entrySegments, resolveLinkTarget } 
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../../schemas/archive/types.js';
 import { UniError } from '../../schemas/errors.js';
 import { normalizeVersion, topFolderName } from '../../schemas/names.js';
-import { validatePackageManifest, type PackageManifest } from '../../schemas/validate.js';
+import { readPackageManifestData, type PackageManifest } from '../../schemas/validate.js';
+import { silentTask, type TaskProgress } from '../progress.js';
 
 export const MANIFEST_FILE = 'package.manifest';
 /** Every entry's time: the epoch, so that when a file was copied never shows in the bytes. */
@@ -33,6 +34,8 @@ export interface PackResult {
   name: string;
   version: string;
   manifest: PackageManifest;
+  /** What reading package.manifest as ops does adapted (schemas/ops-manifest.ts). */
+  manifestNotes: string[];
 }
 
 interface Entry {
@@ -44,7 +47,7 @@ interface Entry {
 }
 
 /** Reads and checks package.manifest with the registry's own schema. */
-export function readPackageManifest(dir: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): PackageManifest {
+export function readPackageManifest(dir: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): { manifest: PackageManifest; notes: string[] } {
   const file = path.join(dir, MANIFEST_FILE);
   let st: Stats;
   try {
@@ -62,7 +65,7 @@ export function readPackageManifest(dir: string, limits: ArchiveLimits = DEFAULT
   } catch (e) {
     throw new UniError('invalid_manifest', `${file} is not valid JSON: ${(e as Error).message}`);
   }
-  return validatePackageManifest(data);
+  return readPackageManifestData(data);
 }
 
 /** The package's name: the manifest's Name, else the `<name>_<version>` of the folder, as ops names it. */
@@ -117,7 +120,7 @@ function header(top: string, e: Entry): HeaderArgument {
   return { ...fixed, name, type: 'file', size: e.stats.size, mode: e.stats.mode & 0o111 ? 0o755 : 0o644 };
 }
 
-async function feed(pack: Pack, top: string, entries: Entry[]): Promise<void> {
+async function feed(pack: Pack, top: string, entries: Entry[], onBytes: (n: number) => void): Promise<void> {
   for (const e of entries) {
     await new Promise<void>((resolve, reject) => {
       const h = header(top, e);
@@ -126,7 +129,9 @@ async function feed(pack: Pack, top: string, entries: Entry[]): Promise<void> {
         return;
       }
       const sink = pack.entry(h, (err) => (err ? reject(err) : resolve()));
-      pipeline(createReadStream(e.abs), sink).catch(reject);
+      const file = createReadStream(e.abs);
+      file.on('data', (chunk) => onBytes(chunk.length));
+      pipeline(file, sink).catch(reject);
     });
   }
   pack.finalize();
@@ -146,7 +151,10 @@ async function* fixGzipHeader(source: AsyncIterable<Buffer>): AsyncGenerator<Buf
  * Packs the package folder `dir` into `out` (default `<cwd>/<name>_<version>.tar.gz`). The
  * archive is written to a temporary file beside `out` and renamed once complete.
  */
-export async function packDirectory(dir: string, opts: { out?: string; cwd?: string; limits?: ArchiveLimits } = {}): Promise<PackResult> {
+export async function packDirectory(
+  dir: string,
+  opts: { out?: string; cwd?: string; limits?: ArchiveLimits; progress?: (totalBytes: number) => TaskProgress } = {},
+): Promise<PackResult> {
   const limits = opts.limits ?? DEFAULT_ARCHIVE_LIMITS;
   const src = path.resolve(opts.cwd ?? process.cwd(), dir);
   let st: Stats;
@@ -156,7 +164,7 @@ export async function packDirectory(dir: string, opts: { out?: string; cwd?: str
     throw new UniError('not_found', `${src} does not exist`);
   }
   if (!st.isDirectory()) throw new UniError('usage', `${src} is not a folder; pack takes a package folder (package.manifest and sysroot/)`);
-  const manifest = readPackageManifest(src, limits);
+  const { manifest, notes: manifestNotes } = readPackageManifest(src, limits);
   const name = packageName(src, manifest);
   const version = normalizeVersion(manifest.Version);
   const top = topFolderName(name, version);
@@ -172,9 +180,10 @@ export async function packDirectory(dir: string, opts: { out?: string; cwd?: str
   const hash = createHash('sha256');
   let size = 0;
   const pack = tar.pack();
+  const progress = opts.progress?.(entries.reduce((sum, e) => sum + (e.stats.isFile() ? e.stats.size : 0), 0)) ?? silentTask;
   try {
     await Promise.all([
-      feed(pack, top, entries).catch((e: unknown) => {
+      feed(pack, top, entries, (n) => progress.bytes(n)).catch((e: unknown) => {
         pack.destroy(e as Error);
         throw e;
       }),
@@ -196,6 +205,8 @@ export async function packDirectory(dir: string, opts: { out?: string; cwd?: str
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  } finally {
+    progress.stop();
   }
-  return { file: out, digest: `sha256:${hash.digest('hex')}`, size, name, version, manifest };
+  return { file: out, digest: `sha256:${hash.digest('hex')}`, size, name, version, manifest, manifestNotes };
 }

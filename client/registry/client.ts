@@ -158,10 +158,11 @@ export class RegistryClient {
     archivePath: string,
     size: number,
     isPrivate: boolean,
+    onBytes: (n: number) => void = () => undefined,
   ): Promise<{ status: number; body: Record<string, unknown> }> {
     const query = isPrivate ? '?private=true' : '';
     const res = await this.send('PUT', `/v1/packages/${splitName(name)}/${encodeURIComponent(version)}/${arch}${query}`, {
-      body: () => createReadStream(archivePath),
+      body: () => createReadStream(archivePath).on('data', (chunk) => onBytes(chunk.length)),
       headers: { 'content-type': 'application/gzip', 'content-length': String(size) },
     });
     if (res.status !== 200 && res.status !== 201) throw await errorFrom(res, `publish ${name}@${version} (${arch})`);
@@ -190,6 +191,11 @@ export class RegistryClient {
 
   createToken(req: { scopes: string[]; namespace?: string; expiresInDays?: number; name?: string }): Promise<Record<string, unknown> & { id: string; token: string }> {
     return this.json('token create', 'POST', '/v1/tokens', req);
+  }
+
+  /** The tokens of the current token's owner, revoked and expired ones included. */
+  listTokens(): Promise<{ tokens: Array<Record<string, unknown> & { id: string }> }> {
+    return this.json('token list', 'GET', '/v1/tokens');
   }
 
   revokeToken(id: string): Promise<unknown> {

@@ -35,7 +35,9 @@ export function programPath(contents: Pick<ArchiveContents, 'topFolder' | 'manif
 export function checkArchiveIdentity(contents: ArchiveContents, expected: ArchiveIdentity): void {
   const { topFolder, manifest } = contents;
   const wanted = topFolderName(expected.name, expected.version);
-  if (topFolder !== wanted && topFolder !== topFolderName(expected.name, `v${expected.version}`)) {
+  // ops names the folder after the version as written: `v1.2.3`, or `1.0` where semver reads 1.0.0.
+  const spellings = [expected.version, `v${expected.version}`, ...(manifest.OriginalVersion !== undefined ? [manifest.OriginalVersion] : [])];
+  if (!spellings.some((v) => topFolder === topFolderName(expected.name, v))) {
     throw new UniError('bad_archive', `archive's top folder is "${topFolder}/" but must be "${wanted}/"`);
   }
   if (manifest.Name !== undefined && manifest.Name !== expected.name) {

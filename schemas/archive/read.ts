@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { UniError, isUniError } from '../errors.js';
-import { validatePackageManifest, type PackageManifest } from '../validate.js';
+import { readPackageManifestData, type PackageManifest } from '../validate.js';
 import { ELF_IDENT_BYTES, readElfIdent, type ElfIdent } from './elf-header.js';
 import { badEntry, checkRatio } from './rules.js';
 import { TarEnd } from './tar-end.js';
@@ -27,6 +27,8 @@ export interface ReadArchiveOptions {
 export interface ArchiveContents {
   topFolder: string;
   manifest: PackageManifest;
+  /** What reading package.manifest as ops does adapted (a version made semver, unknown keys kept). */
+  manifestNotes: string[];
   /** Every entry but the top folder itself, in archive order. */
   files: FileIndexEntry[];
   packedBytes: number;
@@ -213,10 +215,11 @@ export async function readArchive(source: ArchiveSource, options: ReadArchiveOpt
   tree.finish();
 
   if (tree.topFolder === null) throw new UniError('bad_archive', 'archive is empty: it holds no top folder');
-  const manifest = parseManifest(tree.topFolder, manifestBytes);
+  const { manifest, notes: manifestNotes } = parseManifest(tree.topFolder, manifestBytes);
   return {
     topFolder: tree.topFolder,
     manifest,
+    manifestNotes,
     files,
     packedBytes: meter.packed,
     unpackedBytes: tree.unpackedBytes,
@@ -225,7 +228,7 @@ export async function readArchive(source: ArchiveSource, options: ReadArchiveOpt
   };
 }
 
-function parseManifest(top: string, bytes: Buffer | null): PackageManifest {
+function parseManifest(top: string, bytes: Buffer | null): { manifest: PackageManifest; notes: string[] } {
   if (bytes === null) {
     throw new UniError('invalid_manifest', `archive has no ${top}/${MANIFEST_PATH}`);
   }
@@ -235,5 +238,5 @@ function parseManifest(top: string, bytes: Buffer | null): PackageManifest {
   } catch (e) {
     throw new UniError('invalid_manifest', `${top}/${MANIFEST_PATH} is not valid JSON: ${(e as Error).message}`);
   }
-  return validatePackageManifest(data);
+  return readPackageManifestData(data);
 }

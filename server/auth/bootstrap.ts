@@ -5,7 +5,7 @@
  */
 import { UniError } from '../../schemas/errors.js';
 import type { Clock, Db } from '../ports.js';
-import { countTokens, findTokenByHash, insertToken, revokeNamedExcept } from '../store/tokens.js';
+import { countTokens, findTokenByHash, insertToken, revokeNamedExcept, revokeTokenTree } from '../store/tokens.js';
 import { generateToken, generateTokenId, hashToken } from './tokens.js';
 
 export const ENV_ADMIN_NAME = 'UNI_ADMIN_TOKEN';
@@ -37,4 +37,30 @@ export async function bootstrapAdmin(db: Db, clock: Clock, envToken: string | un
   const generated = generateToken();
   await insertToken(db, admin(generated, 'first admin'));
   return { generated };
+}
+
+const SEED_TOKEN_MS = 60 * 60 * 1000;
+
+/**
+ * The token `uni serve --seed-from-host` publishes the seed with: its own, so that seeding
+ * does not depend on the admin token being shown (a start whose seed was cut short seeds on
+ * the next start, when the first admin token exists and is not known any more). It expires
+ * within the hour and is revoked as soon as the seed ends.
+ */
+export async function seedToken(db: Db, clock: Clock): Promise<{ token: string; revoke(): Promise<void> }> {
+  const now = clock.now();
+  const token = generateToken();
+  const id = generateTokenId();
+  await insertToken(db, {
+    id,
+    hash: hashToken(token),
+    name: 'host seed',
+    owner: ADMIN_OWNER,
+    scopes: ['admin'],
+    namespace: null,
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + SEED_TOKEN_MS).toISOString(),
+    createdBy: null,
+  });
+  return { token, revoke: () => revokeTokenTree(db, id, clock.now().toISOString()) };
 }

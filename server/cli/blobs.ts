@@ -32,7 +32,7 @@ export async function blobStoreFromOption(opts: BlobsServeOptions): Promise<Blob
   }
   if (url.startsWith('file://')) return fsBlobStore(new URL(url).pathname);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
-    throw new UniError('bad_config', `--blobs ${url}: unknown scheme; use a folder path, file:// or s3://`);
+    throw new UniError('usage', `--blobs ${url}: unknown scheme; use a folder path, file:// or s3://`);
   }
   return fsBlobStore(resolve(url));
 }

@@ -13,7 +13,7 @@ import { collectGarbage, DEFAULT_GC_GRACE_MS, describeGc } from '../gc/collect.j
 import { migrationsDir } from '../node.js';
 import { systemClock, type BlobStore, type Clock, type Db } from '../ports.js';
 import { addBlobsServeOption, blobStoreFromOption, type BlobsServeOptions } from './blobs.js';
-import { durationArg } from './mirror.js';
+import { durationArg } from '../../schemas/cli.js';
 
 interface GcOptions extends BlobsServeOptions {
   data: string;

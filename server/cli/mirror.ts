@@ -4,14 +4,15 @@
  */
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { durationArg, intArg, userArg } from '../../schemas/cli.js';
+import { formatDuration } from '../../schemas/duration.js';
 import { UniError } from '../../schemas/errors.js';
 import { checkNamePart, parseArch, type Arch } from '../../schemas/names.js';
 import type { AppDeps } from '../deps.js';
-import { mirrorConfig, parseDuration, parseRegistryUrl, type Mirror } from '../mirror/config.js';
+import { DEFAULT_BACKOFF_MS, DEFAULT_MAX_AGE_MS, DEFAULT_TIMEOUT_MS, mirrorConfig, parseRegistryUrl, type Mirror } from '../mirror/config.js';
 import { followUpstream, type Following } from '../mirror/follow.js';
 import { storeSink, syncFeed, type SyncSink } from '../mirror/sync.js';
-import { intArg } from './args.js';
 import { openData } from './data.js';
 import { registrySink } from './mirror-registry.js';
 import { verifyCommand } from './mirror-verify.js';
@@ -32,29 +33,21 @@ export interface MirrorServeOptions {
   interval: number;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+const FOLLOW_INTERVAL_MS = 30_000;
 
-export function durationArg(what: string) {
-  return (value: string): number => {
-    try {
-      return parseDuration(value, what);
-    } catch (e) {
-      throw new InvalidArgumentError((e as Error).message);
-    }
-  };
-}
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function addMirrorServeOptions(cmd: Command): Command {
   return cmd
     .option('--upstream <url>', 'mirror this registry: read mirrored namespaces from it')
     .addOption(new Option('--upstream-token <token>', 'token for the upstream (reaches its private packages)').env('UNI_UPSTREAM_TOKEN'))
     .option('--mirror <namespace>', 'a namespace read from the upstream (repeatable; default: library)', collect)
-    .option('--max-age <duration>', 'revalidate a cached package document older than this (default: 5m)', durationArg('--max-age'))
-    .option('--upstream-backoff <duration>', 'after an upstream failure, wait this long before asking it again (default: 30s)', durationArg('--upstream-backoff'))
-    .option('--upstream-timeout <duration>', 'give up on an upstream request after this long (default: 10s)', durationArg('--upstream-timeout'))
+    .option('--max-age <duration>', `revalidate a cached package document older than this (default: ${formatDuration(DEFAULT_MAX_AGE_MS)})`, durationArg('--max-age'))
+    .option('--upstream-backoff <duration>', `after an upstream failure, wait this long before asking it again (default: ${formatDuration(DEFAULT_BACKOFF_MS)})`, durationArg('--upstream-backoff'))
+    .option('--upstream-timeout <duration>', `give up on an upstream request after this long (default: ${formatDuration(DEFAULT_TIMEOUT_MS)})`, durationArg('--upstream-timeout'))
     .option('--offline', 'serve only what is cached; never contact the upstream')
     .option('--follow', "apply the upstream's change feed in the background (a read replica)")
-    .option('--interval <duration>', 'how often --follow polls the feed', durationArg('--interval'), 30_000);
+    .addOption(new Option('--interval <duration>', 'how often --follow polls the feed').argParser(durationArg('--interval')).default(FOLLOW_INTERVAL_MS, formatDuration(FOLLOW_INTERVAL_MS)));
 }
 
 /** The mirror `uni serve` was asked to be, or undefined for a plain registry. */
@@ -63,22 +56,24 @@ export function mirrorFromServeOptions(opts: MirrorServeOptions): Mirror | undef
     const stray = (['upstreamToken', 'mirror', 'maxAge', 'upstreamBackoff', 'upstreamTimeout', 'offline', 'follow'] as const).find(
       (k) => opts[k] !== undefined && !(k === 'upstreamToken' && process.env['UNI_UPSTREAM_TOKEN'] === opts[k]),
     );
-    if (stray) throw new UniError('bad_config', `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --upstream <url>`);
+    if (stray) throw new UniError('usage', `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --upstream <url>`);
     return undefined;
   }
-  if (opts.offline && opts.follow) throw new UniError('bad_config', '--follow and --offline exclude each other: an offline mirror never contacts the upstream');
-  return {
-    config: mirrorConfig({
-      upstream: opts.upstream,
-      ...(opts.upstreamToken !== undefined ? { token: opts.upstreamToken } : {}),
-      ...(opts.mirror !== undefined ? { namespaces: opts.mirror } : {}),
-      ...(opts.maxAge !== undefined ? { maxAgeMs: opts.maxAge } : {}),
-      ...(opts.upstreamBackoff !== undefined ? { backoffMs: opts.upstreamBackoff } : {}),
-      ...(opts.upstreamTimeout !== undefined ? { timeoutMs: opts.upstreamTimeout } : {}),
-      offline: opts.offline ?? false,
-    }),
-    fetch: globalThis.fetch,
-  };
+  if (opts.offline && opts.follow) throw new UniError('usage', '--follow and --offline exclude each other: an offline mirror never contacts the upstream');
+  const config = userArg(
+    (upstream) =>
+      mirrorConfig({
+        upstream,
+        ...(opts.upstreamToken !== undefined ? { token: opts.upstreamToken } : {}),
+        ...(opts.mirror !== undefined ? { namespaces: opts.mirror } : {}),
+        ...(opts.maxAge !== undefined ? { maxAgeMs: opts.maxAge } : {}),
+        ...(opts.upstreamBackoff !== undefined ? { backoffMs: opts.upstreamBackoff } : {}),
+        ...(opts.upstreamTimeout !== undefined ? { timeoutMs: opts.upstreamTimeout } : {}),
+        offline: opts.offline ?? false,
+      }),
+    opts.upstream,
+  );
+  return { config, fetch: globalThis.fetch };
 }
 
 export function describeMirror(mirror: Mirror): string {
@@ -106,9 +101,9 @@ interface SyncCliOptions {
 }
 
 async function runSync(opts: SyncCliOptions): Promise<void> {
-  const from = parseRegistryUrl(opts.from, '--from');
-  const arches: Arch[] | null = opts.arch ? [...new Set(opts.arch.map(parseArch))] : null;
-  const namespaces = opts.namespace ? [...new Set(opts.namespace.map((ns) => checkNamePart(ns, 'namespace')))] : null;
+  const from = userArg((url) => parseRegistryUrl(url, '--from'), opts.from);
+  const arches: Arch[] | null = opts.arch ? [...new Set(opts.arch.map((a) => userArg(parseArch, a)))] : null;
+  const namespaces = opts.namespace ? [...new Set(opts.namespace.map((ns) => userArg((n) => checkNamePart(n, 'namespace'), ns)))] : null;
   const target = await openTarget(opts);
   const progress = syncProgress(process.stderr);
   const started = performance.now();
@@ -143,12 +138,12 @@ async function runSync(opts: SyncCliOptions): Promise<void> {
 /** Where the copy goes: a data folder through the registry's own adapters, or a registry's API. */
 async function openTarget(opts: SyncCliOptions): Promise<{ sink: SyncSink; close(): Promise<void> }> {
   if ((opts.to === undefined) === (opts.registry === undefined)) {
-    throw new UniError('bad_config', 'say where to copy to: either --to DATA_DIR or --registry URL');
+    throw new UniError('usage', 'say where to copy to: either --to DATA_DIR or --registry URL');
   }
   if (opts.blobs !== undefined && opts.to === undefined) throw new UniError('bad_config', '--blobs goes with --to: it names where that data folder keeps its archives');
   if (opts.registry !== undefined) {
-    const url = parseRegistryUrl(opts.registry, '--registry');
-    if (opts.registryToken === undefined) throw new UniError('bad_config', '--registry needs --registry-token (a token that may publish there)');
+    const url = userArg((u) => parseRegistryUrl(u, '--registry'), opts.registry);
+    if (opts.registryToken === undefined) throw new UniError('usage', '--registry needs --registry-token (a token that may publish there)');
     const home = process.env['UNI_HOME'] ?? join(homedir(), '.uni');
     const sink = registrySink({
       url,

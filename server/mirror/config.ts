@@ -37,17 +37,6 @@ export function isMirrored(config: MirrorConfig, namespace: string): boolean {
   return config.namespaces.includes(namespace);
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `500ms`, `30s`, `5m`, `1h`, `1d`, or `0`. */
-export function parseDuration(value: string, what: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(value.trim());
-  if (!m || (m[2] === undefined && m[1] !== '0')) {
-    throw new UniError('bad_config', `${what} must be a duration such as 500ms, 30s, 5m or 1h, not "${value}"`);
-  }
-  return Number(m[1]) * UNITS[m[2] ?? 'ms']!;
-}
-
 /** A registry base URL: http(s), no query or fragment; the trailing slash dropped. */
 export function parseRegistryUrl(value: string, what: string): string {
   let url: URL;

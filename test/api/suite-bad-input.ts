@@ -51,7 +51,8 @@ const cases: BadCase[] = [
   { what: 'a missing manifest', archive: () => withoutManifest(), status: 400, message: /archive has no bad_1.0.0\/package.manifest/ },
   { what: 'a manifest that is not JSON', archive: () => withoutManifest({ name: `${TOP}/package.manifest`, content: '{"Version": ' }), status: 400, message: /bad_1.0.0\/package.manifest is not valid JSON/ },
   { what: 'a manifest against the schema', archive: () => withEntries([], { Args: 'true' }), status: 400, message: /package.manifest: field \/Args must be array/ },
-  { what: 'an unknown manifest field', archive: () => withEntries([], { Colour: 'red' }), status: 400, message: /package.manifest: the document has an unknown field "Colour"/ },
+  // An unknown key is kept, as ops ignores it (docs/client.md); one key in two spellings is ambiguous.
+  { what: 'a manifest key in two spellings', archive: () => withEntries([], { args: ['x'] }), status: 400, message: /package.manifest: "args" and "Args" are the same key in two spellings; keep one/ },
   { what: 'a Name that differs from the URL', archive: () => withEntries([], { Name: 'other' }), status: 400, message: /package.manifest: field \/Name is "other" but the archive is published as "bad"/ },
   { what: 'a Version that differs from the URL', archive: () => withEntries([], { Version: '1.0.1' }), status: 400, message: /package.manifest: field \/Version is "1.0.1" but the archive is published as version 1.0.0/ },
   {

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { editDistance, nearestKey, parseProjectConfig, readProjectConfig } from '../../client/merge/config.js';
+import { tempDir } from './helpers.js';
 
 const opsConfig = join(import.meta.dirname, '../fixtures/ops-config/config.json');
 
@@ -54,7 +54,7 @@ describe('config.json reader', () => {
   });
 
   it('reads a file and says which file is at fault', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'uni-config-'));
+    const dir = tempDir('uni-config-');
     const bad = join(dir, 'config.json');
     writeFileSync(bad, '{"Args": [}');
     expect(() => readProjectConfig(bad)).toThrow(`${bad} is not valid JSON`);

@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { afterAll } from 'vitest';
 import type { PackageManifest } from '../../schemas/validate.js';
 import type { InstalledPackage } from '../../client/types.js';
 import { buildImageManifest } from '../../client/merge/build.js';
@@ -11,8 +12,17 @@ import { lookup, type ImageNode } from '../../client/merge/tree.js';
 /** A file's bytes, or a symbolic link, or an executable file. */
 export type Spec = string | { link: string } | { exec: string };
 
+const made: string[] = [];
+// Registered while the importing test file is collected, so each file removes its own folders.
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A folder in the system temp folder, removed when the test file ends. */
 export function tempDir(prefix = 'uni-merge-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** Writes `files` (paths relative to `root`) to disk. */

@@ -168,14 +168,14 @@ describe('bad options', () => {
   it.each([
     [['--mirror', 'acme'], /--mirror needs --upstream <url>/],
     [['--upstream', 'ftp://example.com'], /--upstream must be an http\(s\) URL/],
-    [['--upstream', 'http://127.0.0.1:9', '--max-age', '5 minutes'], /--max-age must be a duration such as 500ms, 30s, 5m or 1h, not "5 minutes"/],
+    [['--upstream', 'http://127.0.0.1:9', '--max-age', '5 minutes'], /--max-age must be a duration such as 500ms, 30s, 5m, 1h30m, 12h, 30d or 2w, not "5 minutes"/],
     [['--upstream', 'http://127.0.0.1:9', '--mirror', 'Bad_NS'], /invalid package namespace "Bad_NS"/],
     [['--upstream', 'http://127.0.0.1:9', '--offline', '--follow'], /--follow and --offline exclude each other/],
   ])('uni serve %j is refused', async (args, message) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'uni-mirror-bad-'));
     const run = await runUni(['serve', '--port', '0', '--data', dataDir, ...(args as string[])]);
     removeDir(dataDir);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stdout).not.toMatch(/listening/);
   });

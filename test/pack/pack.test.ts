@@ -123,7 +123,7 @@ describe('uni pkg pack', () => {
     const cases: Array<[string, (dir: string) => void, RegExp]> = [
       ['no manifest', (d) => rmSync(path.join(d, 'package.manifest')), /has no package\.manifest/],
       ['bad JSON', (d) => writeFileSync(path.join(d, 'package.manifest'), '{"Version": '), /package\.manifest is not valid JSON/],
-      ['unknown field', (d) => writeFileSync(path.join(d, 'package.manifest'), '{"Version":"1.0.0","Name":"x","Colour":"red"}'), /unknown field "Colour"/],
+      ['a known key of the wrong type', (d) => writeFileSync(path.join(d, 'package.manifest'), '{"Version":"1.0.0","Name":"x","args":"-v"}'), /field \/Args must be array/],
       ['no Version', (d) => writeFileSync(path.join(d, 'package.manifest'), '{"Name":"x"}'), /lacks the required field "Version"/],
       ['bad version', (d) => writeFileSync(path.join(d, 'package.manifest'), '{"Name":"x","Version":"latest"}'), /invalid version "latest"/],
       ['escaping link', (d) => symlinkSync('../../package.manifest', path.join(d, 'sysroot/bin/out')), /sysroot\/bin\/out" is a symbolic link to "\.\.\/\.\.\/package\.manifest", which points outside sysroot/],

@@ -2,14 +2,41 @@ import type { Command } from 'commander';
 import { UniError } from '../../../schemas/errors.js';
 import { printJson, printLines, warn } from './output.js';
 
+/**
+ * The token typed at a terminal is not echoed, as a password prompt does not echo: the
+ * terminal is put in raw mode and only the prompt and a line break are written.
+ */
+function readHidden(): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write('Token: ');
+  stdin.setRawMode(true);
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let typed = '';
+    const done = (err?: Error): void => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(typed.trim());
+    };
+    const onData = (chunk: Buffer): void => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') return done();
+        if (ch === '\u0003') return done(new UniError('usage', 'login cancelled'));
+        if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
+        else typed += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
 async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('Token: ');
+  if (process.stdin.isTTY) return readHidden();
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) {
-    chunks.push(c as Buffer);
-    // On a terminal one line is the answer; from a pipe, everything is.
-    if (process.stdin.isTTY && Buffer.concat(chunks).includes(10)) break;
-  }
+  for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 

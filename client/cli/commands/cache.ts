@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { UniError } from '../../../schemas/errors.js';
+import { durationArg } from '../../../schemas/cli.js';
+import { DURATION_EXAMPLES } from '../../../schemas/duration.js';
 import type { CacheLayout } from '../../cache/layout.js';
 import { printJson, printLines } from './output.js';
 
@@ -33,16 +34,12 @@ export function registerCacheCommands(program: Command): void {
   cache
     .command('clean')
     .description('remove cached archives, trees and package documents')
-    .option('--older-than <age>', 'only what was written longer ago than this: 30d, 12h, 2w')
+    .option('--older-than <age>', `only what was written longer ago than this: ${DURATION_EXAMPLES}`, durationArg('--older-than'))
     .option('--json', 'print JSON')
-    .action(async (opts: { olderThan?: string; json?: boolean }) => {
-      const { cleanCache, parseDuration } = await import('../../cache/maintain.js');
+    .action(async (opts: { olderThan?: number; json?: boolean }) => {
+      const { cleanCache } = await import('../../cache/maintain.js');
       const { formatBytes } = await import('../../progress.js');
-      let age: number | null = null;
-      if (opts.olderThan !== undefined) {
-        age = parseDuration(opts.olderThan);
-        if (age === null) throw new UniError('usage', `--older-than takes a duration such as 30d, 12h or 2w, not "${opts.olderThan}"`);
-      }
+      const age = opts.olderThan ?? null;
       const report = await cleanCache(await layout(), age, Date.now());
       if (opts.json) return printJson(report);
       printLines([`removed ${report.removed.length} items, ${formatBytes(report.bytes)}`]);

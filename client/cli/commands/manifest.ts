@@ -1,7 +1,7 @@
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { UniError } from '../../../schemas/errors.js';
-import { parseSpec, type PackageSpec } from '../../../schemas/names.js';
+import { parsePackageName, parseSpec, type PackageSpec } from '../../../schemas/names.js';
 import type { Lockfile } from '../../lockfile.js';
 import type { ProjectConfig } from '../../merge/config.js';
 import type { ImageManifest } from '../../merge/merge.js';
@@ -73,23 +73,36 @@ export async function mergeProject(
   klibDir?: string,
 ): Promise<{ manifest: ImageManifest; config: ProjectConfig; writeLock: () => void }> {
   const arch = archOption(opts.arch);
-  const packages = (opts.package ?? []).map((s) => userArg(parseSpec, s));
+  const { isLocalPackage, localPackage } = await import('../../install/local-package.js');
+  const paths = (opts.package ?? []).filter(isLocalPackage);
+  const packages = (opts.package ?? []).filter((s) => !isLocalPackage(s)).map((s) => userArg(parseSpec, s));
   const configPath = resolvePath(opts.config);
   const { readProjectConfig } = await import('../../merge/config.js');
-  const read = withPackages(readProjectConfig(configPath), packages);
-  const config = read.KlibDir === undefined && klibDir !== undefined ? { ...read, KlibDir: klibDir } : read;
   const { commandSession } = await import('./session.js');
   const session = commandSession(opts);
+  const locals = [];
+  for (const path of paths) locals.push(await localPackage(session, path, arch));
+  // A local package's own dependencies come from the registry, as the project's do.
+  const localDeps = locals.flatMap((l) => Object.entries(l.dependencies).map(([name, range]) => ({ name: parsePackageName(name), range })));
+  const read = withPackages(readProjectConfig(configPath), [...packages, ...localDeps]);
+  const config = read.KlibDir === undefined && klibDir !== undefined ? { ...read, KlibDir: klibDir } : read;
   const { lockForConfig } = await import('../../lock.js');
   const frozen = isFrozen(opts.frozen, process.env, configPath);
   const plan = await lockForConfig(config, dirname(configPath), { arch, source: session.source, registry: session.config.registry, warn, frozen });
   const { solution, digests } = pinned(plan.lockfile);
+  for (const [i, l] of locals.entries()) {
+    if (solution[l.name] !== undefined) {
+      throw new UniError('usage', `-p ${paths[i]}: ${l.name} is also needed from the registry (${l.name}@${solution[l.name]}); give one or the other`);
+    }
+  }
   const { installSolution } = await import('../../install/get.js');
   const { createProgress } = await import('../../progress.js');
-  const installed = await installSolution(session, solution, arch, (n) => createProgress(process.stderr, n), digests);
+  const installed = [...(await installSolution(session, solution, arch, (n) => createProgress(process.stderr, n), digests)), ...locals];
   const { buildImageManifest } = await import('../../merge/build.js');
   const generatedDir = join(session.config.home, 'generated');
-  const manifest = await buildImageManifest(config, dirname(configPath), installed, { arch, generatedDir, facts });
+  // A local package is a direct dependency of the image, as `ops pkg load --local` makes it.
+  const direct = { ...config, Dependencies: { ...config.Dependencies, ...Object.fromEntries(locals.map((l) => [l.name, l.version])) } };
+  const manifest = await buildImageManifest(direct, dirname(configPath), installed, { arch, generatedDir, facts });
   for (const note of manifest.notes) warn(note);
   return { manifest, config, writeLock: () => plan.write() };
 }
@@ -102,7 +115,7 @@ export function projectOptions(command: Command, packageFlags = '--package <spec
   return command
     .option('-c, --config <file>', "the project's config.json", 'config.json')
     .option('--arch <arch>', 'x86_64 (amd64) or aarch64 (arm64); default: this machine')
-    .option(packageFlags, 'also depend on these packages (redis@^7, eyberg/node:20.5.0), like ops pkg load')
+    .option(packageFlags, 'also depend on these packages (redis@^7, eyberg/node:20.5.0), like ops pkg load; or use a package folder or .tar.gz on this machine (./dir, ./pkg.tar.gz) without publishing it')
     .option('--offline', 'use the cache only; fail if something is missing')
     .option('--registry <url>', 'registry to use instead of the configured one')
     .option('--frozen', 'use uni.lock as it stands; fail, naming what does not fit, instead of resolving again (default with CI set and a uni.lock)')

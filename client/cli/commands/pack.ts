@@ -21,6 +21,8 @@ export function registerPackCommands(pkg: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (elf: string, opts: { version?: string; name?: string; add: string[]; out?: string; root?: string; json?: boolean }) => {
       const { fromBinary } = await import('../../pack/from-binary.js');
+      const { announce } = await import('../../progress.js');
+      announce(process.stderr, `uni: packaging ${elf} with the libraries it loads...`);
       const res = fromBinary({
         program: elf,
         // A missing or blank --version is left to fromBinary, which says that it is required.
@@ -58,7 +60,9 @@ export function registerPackCommands(pkg: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: { out?: string; json?: boolean }) => {
       const { packDirectory } = await import('../../pack/pack.js');
-      const res = await packDirectory(dir, { out: opts.out, cwd: process.cwd() });
+      const { createTaskProgress } = await import('../../progress.js');
+      const res = await packDirectory(dir, { out: opts.out, cwd: process.cwd(), progress: (total) => createTaskProgress(process.stderr, 'packing', total) });
+      res.manifestNotes.forEach(warn);
       if (opts.json) {
         printJson({ file: res.file, digest: res.digest, size: res.size, name: res.name, version: res.version });
         return;

@@ -7,7 +7,7 @@ import { checkNamePart, normalizeVersion, parseArch, parseSpec, type Arch } from
 import { hostArch } from '../../arch.js';
 import type { Session } from '../../registry/session.js';
 import { userArg } from '../errors.js';
-import { printJson, printLines } from './output.js';
+import { printJson, printLines, warn } from './output.js';
 
 interface PublishOptions {
   arch?: string;
@@ -27,14 +27,19 @@ async function archiveOf(path: string, work: () => string): Promise<string> {
   }
   if (!st.isDirectory()) return path;
   const { packDirectory } = await import('../../pack/pack.js');
-  return (await packDirectory(path, { out: join(work(), 'package.tar.gz') })).file;
+  const { createTaskProgress } = await import('../../progress.js');
+  return (await packDirectory(path, { out: join(work(), 'package.tar.gz'), progress: (total) => createTaskProgress(process.stderr, 'packing', total) })).file;
 }
 
 /** The archive is read through once before upload: a bad one is refused here, naming the entry, at no network cost. */
 async function describeArchive(path: string, archOverride?: Arch): Promise<{ name: string; version: string; arch: Arch; size: number }> {
   const st = statSync(path);
   const { readArchive } = await import('../../../schemas/archive/read.js');
-  const contents = await readArchive(createReadStream(path, { highWaterMark: 1 << 20 }));
+  const { createTaskProgress } = await import('../../progress.js');
+  const progress = createTaskProgress(process.stderr, 'checking', st.size);
+  const source = createReadStream(path, { highWaterMark: 1 << 20 }).on('data', (chunk) => progress.bytes(chunk.length));
+  const contents = await readArchive(source).finally(() => progress.stop());
+  contents.manifestNotes.forEach(warn);
   const m = contents.manifest;
   const name = m.Name ?? contents.topFolder.replace(/_[^_]*$/, '');
   checkNamePart(name, 'name');
@@ -99,7 +104,9 @@ export function registerPkgPublishCommands(pkg: Command): void {
 async function upload(s: Session, ns: string, path: string, arch: Arch | undefined, opts: PublishOptions): Promise<void> {
   const a = await describeArchive(path, arch);
   const full = `${ns}/${a.name}`;
-  const res = await s.client.publish(full, a.version, a.arch, path, a.size, opts.private ?? false);
+  const { createTaskProgress } = await import('../../progress.js');
+  const progress = createTaskProgress(process.stderr, `uploading ${full}@${a.version}`, a.size);
+  const res = await s.client.publish(full, a.version, a.arch, path, a.size, opts.private ?? false, (n) => progress.bytes(n)).finally(() => progress.stop());
   if (opts.json) return printJson({ name: full, version: a.version, arch: a.arch, created: res.status === 201, ...res.body });
   const digest = typeof res.body['digest'] === 'string' ? ` ${res.body['digest']}` : '';
   printLines([

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import semver from 'semver';
 import { UniError } from '../../../schemas/errors.js';
-import { canonicalName, parseArch, parseSpec, type PackageSpec } from '../../../schemas/names.js';
+import { canonicalName, parseSpec, type PackageSpec } from '../../../schemas/names.js';
 import type { PackageDocument } from '../../registry/client.js';
 import type { Session } from '../../registry/session.js';
 import { archOption, userArg } from '../errors.js';
 import { printJson, printLines, table } from './output.js';
+import { printListing, withListingOptions, type ListingOptions } from './registry-listing.js';
 
 interface ReadOptions {
   json?: boolean;
@@ -87,27 +88,9 @@ export function registerPkgRegistryCommands(pkg: Command): void {
       printLines(table(rows.map((r) => [r.version, r.arches.join(','), r.publishedAt, r.yanked ? 'yanked' : ''])));
     });
 
-  withCommon(pkg.command('search').description('search the registry by name and description'))
-    .argument('<text>', 'words to look for')
-    .option('--arch <arch>', 'only packages built for this architecture')
-    .option('--limit <n>', 'at most this many results', '50')
-    .action(async (text: string, opts: ReadOptions & { limit: string }) => {
-      const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new UniError('usage', `--limit must be a positive whole number, not "${opts.limit}"`);
-      const arch = userArg(parseArch, opts.arch);
-      const s = await session(opts);
-      const page = await s.client.search(text, arch, limit);
-      if (opts.json) return printJson(page.results);
-      printLines(
-        table(
-          page.results.map((r) => [
-            r.name,
-            String(r['latest'] ?? r['version'] ?? ''),
-            String(r['description'] ?? ''),
-          ]),
-        ),
-      );
-    });
+  withListingOptions(withCommon(pkg.command('search').description('search the registry by name and description; with no text, list it')))
+    .argument('[text]', 'words to look for', '')
+    .action((text: string, opts: ListingOptions) => printListing(text, opts, `uni pkg search${text ? ` ${JSON.stringify(text)}` : ''}`));
 
   withCommon(pkg.command('contents').description("list the files of a package from the registry's index, without downloading it"))
     .argument('<spec>', 'redis, redis@^7, eyberg/node:20.5.0 ...')

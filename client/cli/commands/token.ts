@@ -2,13 +2,13 @@ import type { Command } from 'commander';
 import { UniError } from '../../../schemas/errors.js';
 import { checkNamePart } from '../../../schemas/names.js';
 import { userArg } from '../errors.js';
-import { printJson, printLines, warn } from './output.js';
+import { printJson, printLines, table, warn } from './output.js';
 
 const SCOPES = ['read', 'publish', 'admin'];
 
-/** `uni token create | revoke`: tokens for CI and colleagues, made with the current one. */
+/** `uni token create | list | revoke`: tokens for CI and colleagues, made with the current one. */
 export function registerTokenCommands(program: Command): void {
-  const token = program.command('token').description('create and revoke registry tokens');
+  const token = program.command('token').description('create, list and revoke registry tokens');
 
   token
     .command('create')
@@ -43,6 +43,25 @@ export function registerTokenCommands(program: Command): void {
       if (opts.json) return printJson(created);
       printLines([created.token]);
       warn(`token ${created.id} created (${scopes.join(',')}); it will not be shown again`);
+    });
+
+  token
+    .command('list')
+    .description("list the tokens of the current token's owner: id, name, scopes, namespace, expiry, revoked")
+    .option('--registry <url>', 'registry to use instead of the configured one')
+    .option('--json', 'print JSON')
+    .action(async (opts: { registry?: string; json?: boolean }) => {
+      const { commandSession } = await import('./session.js');
+      const s = commandSession(opts, 'listing tokens');
+      const { tokens } = await s.client.listTokens();
+      if (opts.json) return printJson(tokens);
+      const cell = (v: unknown): string => (v === null || v === undefined ? '-' : Array.isArray(v) ? v.join(',') : String(v));
+      printLines(
+        table([
+          ['ID', 'NAME', 'SCOPES', 'NAMESPACE', 'EXPIRES', 'REVOKED'],
+          ...tokens.map((t) => [t.id, cell(t['name']), cell(t['scopes']), cell(t['namespace']), cell(t['expiresAt']), cell(t['revokedAt'])]),
+        ]),
+      );
     });
 
   token
