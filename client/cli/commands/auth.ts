@@ -8,8 +8,9 @@ import { printJson, printLines, warn } from './output.js';
  */
 function readHidden(): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write('Token: ');
+  // Echo goes off before the prompt shows: a token pasted the moment "Token: " appears is not echoed.
   stdin.setRawMode(true);
+  process.stderr.write('Token: ');
   stdin.resume();
   return new Promise((resolve, reject) => {
     let typed = '';
