@@ -1,7 +1,7 @@
 import type { Principal } from './auth/access.js';
 import type { ServerConfig } from './config.js';
 import type { Mirror } from './mirror/config.js';
-import type { BlobStore, Clock, Db } from './ports.js';
+import type { BlobSender, BlobStore, Clock, Db } from './ports.js';
 
 /** Everything the app is built from; the entry file (Node or Workers) supplies it. */
 export interface AppDeps {
@@ -9,6 +9,8 @@ export interface AppDeps {
   blobs: BlobStore;
   clock: Clock;
   config: ServerConfig;
+  /** Node with a folder store: sends blob bytes without the web-streams round trip. */
+  sendBlob?: BlobSender;
   /** Set when this registry mirrors an upstream (docs/mirrors.md). */
   mirror?: Mirror;
 }

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { UniError } from '../schemas/errors.js';
 import { createApp } from './app.js';
-import { fsBlobStore } from './adapters/fs-blob-store.js';
+import { fsBlobStore, isFsBlobStore } from './adapters/fs-blob-store.js';
+import { nodeBlobSender } from './adapters/node-blob-sender.js';
 import { applyMigrations } from './adapters/sqlite-migrate.js';
 import { openSqlite, sqliteDb } from './adapters/sqlite-db.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
@@ -77,6 +78,7 @@ export async function openNodeRegistry(opts: NodeRegistryOptions): Promise<NodeR
     blobs,
     clock,
     config,
+    ...(isFsBlobStore(blobs) ? { sendBlob: nodeBlobSender(blobs, config.log) } : {}),
     ...(opts.mirror ? { mirror: opts.mirror } : {}),
   };
   const { generated } = await bootstrapAdmin(db, clock, opts.adminToken);

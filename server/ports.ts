@@ -55,6 +55,20 @@ export interface BlobBody {
   range?: BlobRange;
 }
 
+/**
+ * Writes a blob's bytes (whole or `range`) with `status` and `headers` straight into the
+ * runtime's own response object found in `env`, and returns the Response that tells the adapter
+ * it is sent; null when it cannot (another runtime, or the blob is absent), and the route
+ * streams it through `BlobStore.get` instead.
+ */
+export type BlobSender = (
+  env: unknown,
+  digest: string,
+  range: BlobRange | undefined,
+  status: number,
+  headers: Record<string, string>,
+) => Promise<Response | null>;
+
 /** A committed blob as `listBlobs` reports it. */
 export interface StoredBlob {
   digest: string;

@@ -1,5 +1,5 @@
 /** Measurements: requests per second (autocannon), download MB/s (curl), peak RSS (/proc). */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -31,6 +31,31 @@ export function downloadMBps(url: string): number {
   const [speed, code] = r.stdout.trim().split(' ');
   if (r.status !== 0 || code !== '200') throw new Error(`curl ${url}: exit ${r.status}, HTTP ${code}: ${r.stderr}`);
   return Number(speed) / 1e6;
+}
+
+/** MB/s of `n` simultaneous curl downloads of `url`: all bytes over the wall time from first start to last end. */
+export async function parallelDownloadMBps(url: string, n: number): Promise<number> {
+  const started = performance.now();
+  const bytes = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const child = spawn('curl', ['-sS', '-o', '/dev/null', '-w', '%{size_download} %{http_code}', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          child.on('error', reject);
+          child.on('close', (status) => {
+            const [size, code] = out.trim().split(' ');
+            if (status !== 0 || code !== '200') reject(new Error(`curl ${url}: exit ${status}, HTTP ${code}: ${err}`));
+            else resolve(Number(size));
+          });
+        }),
+    ),
+  );
+  return bytes.reduce((a, b) => a + b, 0) / 1e6 / ((performance.now() - started) / 1000);
 }
 
 export function median(xs: number[]): number {

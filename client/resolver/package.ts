@@ -18,8 +18,11 @@ export interface Pkg {
    * non-empty term to conflict with (pub reports that as "myapp is 0.0.0").
    */
   readonly versions: readonly string[];
-  /** Per version, its dependencies as [name, range], in the order the package lists them. */
-  readonly deps: ReadonlyArray<ReadonlyArray<readonly [string, string]>>;
+  /**
+   * A version's dependencies as [name, range], in the order the package lists them. Built on
+   * first ask: a solve reads those of a few versions of most packages it loads.
+   */
+  readonly depsOf: (version: number) => ReadonlyArray<readonly [string, string]>;
   /** Versions that may be chosen: built for the target architecture, and not yanked unless locked. */
   readonly allowed: VersionSet;
   /** Versions left out because they have no build for the target architecture. */
@@ -48,7 +51,7 @@ export function setFor(pkg: Pkg, range: string, who: string): VersionSet {
   if (cached) return cached;
   const size = pkg.versions.length;
   let set: VersionSet;
-  const listed = size <= 8 ? pkg.versions.indexOf(range) : (indexOf(pkg).get(range) ?? -1);
+  const listed = !startsWithDigit(range) ? -1 : size <= 8 ? pkg.versions.indexOf(range) : (indexOf(pkg).get(range) ?? -1);
   if (listed >= 0 && !pkg.isRoot) {
     // A range that is one of the listed versions, spelt as listed, allows exactly that version.
     set = VersionSet.of(size, [listed]);
@@ -63,6 +66,12 @@ export function setFor(pkg: Pkg, range: string, who: string): VersionSet {
   }
   pkg.rangeSets.set(range, set);
   return set;
+}
+
+/** Listed versions are normalised semver, so a range with an operator in front is none of them. */
+function startsWithDigit(range: string): boolean {
+  const c = range.charCodeAt(0);
+  return c >= 48 && c <= 57;
 }
 
 const compiled = new Map<string, semver.Range>();

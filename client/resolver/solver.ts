@@ -46,7 +46,7 @@ export class Solver {
       if (pick === null) break;
       const [pkg, version] = pick;
       // Only a dependency not fetched yet costs a wait; most are in by now, thanks to prefetching.
-      const names = version < 0 ? [] : pkg.deps[version]!.map(([name]) => name);
+      const names = version < 0 ? [] : pkg.depsOf(version).map(([name]) => name);
       if (names.some((n) => this.index.get(n) === undefined)) await this.index.loadAll(names);
       next = this.tryVersion(pkg, version);
     }
@@ -208,7 +208,7 @@ export class Solver {
     const out: Incompatibility[] = [];
     for (let i = pkg.versions.length - 1; i >= 0; i--) {
       if (i === tried || !pkg.allowed.has(i)) continue;
-      if (!pkg.deps[i]!.every(([name]) => this.index.get(name) !== undefined)) continue;
+      if (!pkg.depsOf(i).every(([name]) => this.index.get(name) !== undefined)) continue;
       try {
         out.push(...this.dependenciesOf(pkg, i));
       } catch {
@@ -219,7 +219,7 @@ export class Solver {
   }
 
   private dependenciesOf(pkg: Pkg, version: number): Incompatibility[] {
-    const deps = pkg.deps[version]!.filter(([name]) => pkg.listed.get(name)?.[version] !== true);
+    const deps = pkg.depsOf(version).filter(([name]) => pkg.listed.get(name)?.[version] !== true);
     const targets = deps.map(([name]) => this.index.get(name)!);
     for (const target of targets) this.addExclusions(target);
     const out: Incompatibility[] = [];
@@ -257,7 +257,7 @@ export class Solver {
 
 /** The versions around `version` that require `name` with the very same range. */
 function sameDependencyRun(pkg: Pkg, version: number, name: string, range: string): [number, number] {
-  const same = (i: number): boolean => pkg.deps[i]!.some(([n, r]) => n === name && r === range);
+  const same = (i: number): boolean => pkg.depsOf(i).some(([n, r]) => n === name && r === range);
   let lo = version;
   while (lo > 0 && same(lo - 1)) lo--;
   let hi = version;

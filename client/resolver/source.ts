@@ -39,12 +39,13 @@ export class PackageIndex {
     const rootVersion = semver.valid(opts.rootVersion);
     if (rootVersion === null) throw new UniError('bad_version', `invalid root version "${opts.rootVersion}"`);
     const deps = depList(opts.rootDeps);
+    const rootDeps = [deps, []];
     this.root = makePkg({
       id: 0,
       name: opts.rootName,
       isRoot: true,
       versions: [rootVersion, ''],
-      deps: [deps, []],
+      depsOf: (version) => rootDeps[version]!,
       allowed: VersionSet.of(2, [0]),
       noArch: VersionSet.empty(2),
       yanked: VersionSet.empty(2),
@@ -119,7 +120,7 @@ export class PackageIndex {
     this.pending.delete(name);
     // The newest candidate and the locked version are the ones the solver tries first.
     const best = pkg.locked >= 0 && pkg.allowed.has(pkg.locked) ? pkg.locked : pkg.allowed.highest();
-    if (best >= 0) this.prefetch(pkg.deps[best]!.map(([n]) => n));
+    if (best >= 0) this.prefetch(pkg.depsOf(best).map(([n]) => n));
     return pkg;
   }
 
@@ -129,7 +130,8 @@ export class PackageIndex {
       if (v === null) throw new UniError('bad_version', `${name} lists an invalid version "${info.version}"`);
       return { v, info };
     });
-    entries.sort((a, b) => a.v.compare(b.v));
+    // Registries list versions in order: one pass checks that, and the sort is for the rest.
+    if (!ascending(entries)) entries.sort((a, b) => a.v.compare(b.v));
     for (let i = 1; i < entries.length; i++) {
       if (entries[i - 1]!.v.compare(entries[i]!.v) === 0) {
         throw new UniError('bad_version', `${name} lists version ${entries[i]!.v.version} twice`);
@@ -146,13 +148,13 @@ export class PackageIndex {
       else if (e.info.yanked && i !== locked) yanked.push(i);
       else allowed.push(i);
     });
-    const deps = entries.map((e) => this.dependenciesOf(e.info.dependencies, name));
+    const deps: Array<ReadonlyArray<readonly [string, string]> | undefined> = new Array(n);
     return makePkg({
       id: this.nextId++,
       name,
       isRoot: false,
       versions: entries.map((e) => e.v.version),
-      deps,
+      depsOf: (version) => (deps[version] ??= this.dependenciesOf(entries[version]!.info.dependencies, name)),
       allowed: VersionSet.of(n, allowed),
       noArch: VersionSet.of(n, noArch),
       yanked: VersionSet.of(n, yanked),
@@ -168,6 +170,7 @@ export class PackageIndex {
    * on the root are dropped too, as pub does.
    */
   private dependenciesOf(deps: Record<string, string>, owner: string): Array<readonly [string, string]> {
+    if (this.overridden.size === 0) return depList(deps);
     const out = depList(deps).filter(([dep]) => !this.overridden.has(dep));
     return this.overridden.has(owner) ? out.filter(([dep]) => dep !== this.opts.rootName) : out;
   }
@@ -190,6 +193,11 @@ function parseVersion(version: string): semver.SemVer | null {
   return parsed;
 }
 
+function ascending(entries: ReadonlyArray<{ v: semver.SemVer }>): boolean {
+  for (let i = 1; i < entries.length; i++) if (entries[i - 1]!.v.compare(entries[i]!.v) > 0) return false;
+  return true;
+}
+
 /** In the order they were written, as pub does: explanations then list them in that order too. */
 function depList(deps: Record<string, string>): Array<readonly [string, string]> {
   return Object.entries(deps);
@@ -202,7 +210,7 @@ function makePkg(fields: Omit<Pkg, 'rangeSets' | 'listed'>): Pkg {
     name: fields.name,
     isRoot: fields.isRoot,
     versions: fields.versions,
-    deps: fields.deps,
+    depsOf: fields.depsOf,
     allowed: fields.allowed,
     noArch: fields.noArch,
     yanked: fields.yanked,

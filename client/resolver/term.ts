@@ -33,12 +33,14 @@ function keepLabel(set: VersionSet, positive: boolean, a: Term, b: Term): string
 }
 
 export function intersect(a: Term, b: Term): Term {
-  let positive: boolean;
+  // Plain assignments, not `[positive, set] = [...]`: until V8 optimizes this function (all of
+  // a cold solve), array destructuring runs the iterator protocol on every call.
+  const positive = a.positive || b.positive;
   let set: VersionSet;
-  if (a.positive && b.positive) [positive, set] = [true, a.set.intersect(b.set)];
-  else if (a.positive) [positive, set] = [true, a.set.minus(b.set)];
-  else if (b.positive) [positive, set] = [true, b.set.minus(a.set)];
-  else [positive, set] = [false, a.set.union(b.set)];
+  if (a.positive && b.positive) set = a.set.intersect(b.set);
+  else if (a.positive) set = a.set.minus(b.set);
+  else if (b.positive) set = b.set.minus(a.set);
+  else set = a.set.union(b.set);
   return term(a.pkg, positive, set, keepLabel(set, positive, a, b));
 }
 

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UniError } from '../../schemas/errors.js';
 import type { BlobBody, BlobRange, BlobStore, StagedBlob, StoredBlob } from '../ports.js';
@@ -50,6 +50,12 @@ export interface FsBlobStore extends BlobStore {
   list(): Promise<string[]>;
   /** An upload in progress writes at least every MiB, so its file stays young. */
   sweepStaged(olderThanMs: number, now: Date): Promise<number>;
+  /** The blob's file opened for reading, for the Node entry to send itself (server/adapters/node-blob-sender.ts); null when absent. */
+  openFile(digest: string): Promise<FileHandle | null>;
+}
+
+export function isFsBlobStore(store: BlobStore): store is FsBlobStore {
+  return typeof (store as Partial<FsBlobStore>).openFile === 'function';
 }
 
 export function fsBlobStore(root: string): FsBlobStore {
@@ -180,6 +186,10 @@ export function fsBlobStore(root: string): FsBlobStore {
       { highWaterMark: 2 },
       );
       return range ? { body, size, range } : { body, size };
+    },
+
+    openFile(digest) {
+      return guarded('reading', digest, () => unlessAbsent(open(blobPath(digest), 'r')));
     },
 
     async delete(digest) {

@@ -50,6 +50,8 @@ export function blobRoutes(deps: AppDeps): Hono<AppEnv> {
     const status = range ? 206 : 200;
     // HEAD runs this handler too: answer it without opening the blob.
     if (c.req.method === 'HEAD') return c.body(null, status, headers);
+    const sent = await deps.sendBlob?.(c.env, digest, range ?? undefined, status, headers);
+    if (sent) return sent;
     const blob = await deps.blobs.get(digest, range ?? undefined);
     if (!blob) throw notFound(`blob ${digest}`);
     return c.body(blob.body, status, headers);
