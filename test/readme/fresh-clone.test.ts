@@ -10,6 +10,9 @@
  *   links never write into this checkout's node_modules.
  * - `npm start -- --port P` on a free port, and that port in place of 7878 in the commands:
  *   7878 may be held by a registry someone else runs on this machine.
+ * - The image block needs a nanos build and qemu: with NANOS_DIR set for this test, it runs with
+ *   that folder in place of the README's `~/nanos/output` and must boot node-hello; without, it
+ *   must fail with the message that says how to get nanos (as on a newcomer's machine).
  * - `npm test -- test/pack/publish.test.ts test/merge/cli.test.ts test/docs`: the tests the
  *   README's own steps once broke (a uni.lock in examples/) and the docs check, not the whole
  *   suite, which would include this file and take longer than the rest of CI.
@@ -58,7 +61,15 @@ describe('the README on a fresh clone', () => {
     expect(spawnSync('mkdir', ['-p', HOME]).status).toBe(0);
     expect(spawnSync('cp', ['-al', join(ROOT, 'node_modules'), join(CLONE, 'node_modules')]).status).toBe(0);
     const readme = readFileSync(join(CLONE, 'README.md'), 'utf8');
-    const [first, using, publishing] = shBlocks(readme);
+    const blocks = shBlocks(readme);
+    const [first, using] = blocks;
+    const block = (word: string): string[] => {
+      const found = blocks.find((b) => b.some((l) => l.includes(word)));
+      expect(found, `the README has a block with ${word}`).toBeDefined();
+      return found!;
+    };
+    const image = block('image build');
+    const publishing = block('pkg publish');
     expect(first).toEqual(['npm install && npm start', 'npm test']);
 
     const port = await freePort();
@@ -79,8 +90,18 @@ describe('the README on a fresh clone', () => {
     if (/^seeded .*\bpython\b/m.test(out)) expect(used.stdout).toContain('"name": "library/python"');
     expect(used.stdout).toContain('program:');
 
+    const nanos = process.env['NANOS_DIR'];
+    const imaged = sh(`export UNI_REGISTRY=http://127.0.0.1:${port}\n${local(image).replaceAll('~/nanos/output', nanos ?? '~/nanos/output')}`);
+    if (nanos !== undefined) {
+      expect(imaged.status, imaged.stderr).toBe(0);
+      expect(imaged.stdout).toContain('hello from a unikernel');
+    } else {
+      expect(imaged.status).not.toBe(0);
+      expect(imaged.stderr).toContain('To get it: build nanos from source');
+    }
+
     // The publishing block reads the token from stdin, as `login` does from a pipe.
-    const published = sh(`export UNI_REGISTRY=http://127.0.0.1:${port}\n${local(publishing!)}`, `${token}\n`);
+    const published = sh(`export UNI_REGISTRY=http://127.0.0.1:${port}\n${local(publishing)}`, `${token}\n`);
     expect(published.status, published.stderr).toBe(0);
     expect(published.stdout).toContain('published library/ls@9.1.0');
 
