@@ -4,7 +4,7 @@
  * package came from. Exits 1 while anything stays wrong.
  */
 import { Command, Option } from 'commander';
-import { checkBlobs } from '../maintenance/blob-check.js';
+import { artifactOf, checkBlobs } from '../maintenance/blob-check.js';
 import { repairer } from '../maintenance/repair.js';
 import { nodeFetch } from '../mirror/node-fetch.js';
 import { inParallel } from '../mirror/parallel.js';
@@ -29,7 +29,7 @@ async function runVerify(opts: VerifyOptions): Promise<void> {
     const outcomes = repair ? await inParallel(report.problems, opts.concurrency, repair) : [];
     const rows = report.problems.map((p, i) => ({
       digest: p.ref.digest,
-      artifact: `${p.ref.package}@${p.ref.version} ${p.ref.arch}`,
+      artifact: artifactOf(p.ref),
       fault: p.fault,
       detail: p.detail,
       ...outcomes[i],

@@ -6,7 +6,7 @@
  * come back from a backup. Exits 1 when anything was missing or damaged.
  */
 import { Command } from 'commander';
-import { checkBlobs } from '../maintenance/blob-check.js';
+import { artifactOf, checkBlobs } from '../maintenance/blob-check.js';
 import { EVERY_BLOB } from '../store/blob-refs.js';
 import { intArg } from '../../schemas/cli.js';
 import { openData } from './data.js';
@@ -26,7 +26,7 @@ async function runScrub(opts: ScrubOptions): Promise<void> {
     for (const p of damaged) await data.blobs.delete(p.ref.digest);
     const missing = report.problems.length - damaged.length;
     if (opts.json) {
-      const problems = report.problems.map((p) => ({ digest: p.ref.digest, artifact: `${p.ref.package}@${p.ref.version} ${p.ref.arch}`, fault: p.fault, detail: p.detail, mirrored: p.ref.upstream !== null }));
+      const problems = report.problems.map((p) => ({ digest: p.ref.digest, artifact: artifactOf(p.ref), fault: p.fault, detail: p.detail, mirrored: p.ref.upstream !== null }));
       process.stdout.write(`${JSON.stringify({ checked: report.checked, problems, removed: damaged.length })}\n`);
     } else {
       for (const p of report.problems) {

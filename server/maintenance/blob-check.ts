@@ -16,8 +16,13 @@ export interface BlobProblem {
   detail: string;
 }
 
+/** The artifact a blob belongs to, as reports name it: `library/redis@7.2.4 x86_64`. */
+export function artifactOf(ref: BlobRef): string {
+  return `${ref.package}@${ref.version} ${ref.arch}`;
+}
+
 export function describeRef(ref: BlobRef): string {
-  return `${ref.digest} (${ref.package}@${ref.version} ${ref.arch})`;
+  return `${ref.digest} (${artifactOf(ref)})`;
 }
 
 async function hashOf(blobs: BlobStore, digest: string): Promise<{ digest: string; size: number } | null> {
