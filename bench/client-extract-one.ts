@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { TreeWriter } from '../client/cache/tree.js';
 
 // The reader is loaded before the clock starts: module loading is process start, not extraction.
-const { readArchive } = await import('../schemas/archive/read.js');
+const { readArchive } = await import('../protocol/archive/read.js');
 const [archive, dest] = process.argv.slice(2);
 const started = process.hrtime.bigint();
 const writer = new TreeWriter(dest!);

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { isUniError } from '../schemas/errors.js';
+import { isUniError } from '../protocol/errors.js';
 import { resolve, type SolveStats } from '../client/resolver/index.js';
 import type { PackageSource, PackageVersionInfo } from '../client/types.js';
 import { cpuSince, type Outcome } from './resolve-outcome.js';

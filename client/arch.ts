@@ -1,4 +1,4 @@
-import { parseArch, type Arch } from '../schemas/names.js';
+import { parseArch, type Arch } from '../protocol/names.js';
 
 /** The architecture of the machine `uni` runs on, in the registry's spelling. */
 export function hostArch(nodeArch: string = process.arch): Arch {

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { UniError } from '../schemas/errors.js';
+import { UniError } from '../protocol/errors.js';
 import { writeFileAtomic } from './cache/atomic.js';
 
 /** `npm start` serves the registry here; a company registry is set with UNI_REGISTRY or `uni login`. */

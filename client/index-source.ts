@@ -1,5 +1,5 @@
-import { UniError } from '../schemas/errors.js';
-import { ARCHES, canonicalName, normalizeRange, normalizeVersion, parseArch, type Arch } from '../schemas/names.js';
+import { UniError } from '../protocol/errors.js';
+import { ARCHES, canonicalName, normalizeRange, normalizeVersion, parseArch, type Arch } from '../protocol/names.js';
 import { readJsonFile } from './json-file.js';
 import type { PackageSource, PackageVersionInfo } from './types.js';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UniError } from '../schemas/errors.js';
+import { UniError } from '../protocol/errors.js';
 
 /**
  * A JSON file's parsed contents, for files a person writes or keeps (config.json, uni.lock, an

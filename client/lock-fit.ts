@@ -4,8 +4,8 @@
  * mirrors because it pins digests, not a URL), and which locked versions were yanked since.
  */
 import semver from 'semver';
-import { UniError } from '../schemas/errors.js';
-import type { Arch } from '../schemas/names.js';
+import { UniError } from '../protocol/errors.js';
+import type { Arch } from '../protocol/names.js';
 import { LOCKFILE_NAME, type Lockfile } from './lockfile.js';
 import type { PackageSource } from './types.js';
 

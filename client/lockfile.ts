@@ -1,8 +1,8 @@
 import semver from 'semver';
-import { UniError } from '../schemas/errors.js';
-import type { Arch } from '../schemas/names.js';
-import { validateWith } from '../schemas/validate.js';
-import lockfileSchema from '../schemas/lockfile.schema.json' with { type: 'json' };
+import { UniError } from '../protocol/errors.js';
+import type { Arch } from '../protocol/names.js';
+import { validateWith } from '../protocol/validate.js';
+import lockfileSchema from '../protocol/lockfile.schema.json' with { type: 'json' };
 import { writeFileAtomic } from './cache/atomic.js';
 import { readJsonFile } from './json-file.js';
 import type { PackageSource } from './types.js';

@@ -5,7 +5,7 @@
  * archive for the architecture count for neither; prereleases only when a range names one.
  */
 import semver from 'semver';
-import type { Arch } from '../schemas/names.js';
+import type { Arch } from '../protocol/names.js';
 import type { Requirements } from './lock-fit.js';
 import type { Lockfile } from './lockfile.js';
 import type { PackageSource, PackageVersionInfo } from './types.js';

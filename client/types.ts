@@ -1,5 +1,5 @@
-import type { Arch } from '../schemas/names.js';
-import type { PackageManifest } from '../schemas/validate.js';
+import type { Arch } from '../protocol/names.js';
+import type { PackageManifest } from '../protocol/validate.js';
 
 /** One artifact of a version: the archive for one architecture. */
 export interface ArtifactRef {

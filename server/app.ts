@@ -3,7 +3,7 @@
  * shared memory, so the same app serves from Node and from Workers.
  */
 import { Hono } from 'hono';
-import { UniError, isUniError } from '../schemas/errors.js';
+import { UniError, isUniError } from '../protocol/errors.js';
 import { authenticate } from './auth/access.js';
 import type { AppDeps, AppEnv } from './deps.js';
 import { blobRoutes } from './routes/blobs.js';

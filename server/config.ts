@@ -1,4 +1,4 @@
-import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../schemas/archive/types.js';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../protocol/archive/types.js';
 
 export interface ServerConfig {
   /** Largest publish body accepted, in bytes: 413 past it. */

@@ -1,6 +1,6 @@
-/** The JSON documents the registry serves, assembled from rows (schemas/*.schema.json). */
-import type { FileIndexEntry } from '../schemas/archive/types.js';
-import type { PackageManifest } from '../schemas/validate.js';
+/** The JSON documents the registry serves, assembled from rows (protocol/*.schema.json). */
+import type { FileIndexEntry } from '../protocol/archive/types.js';
+import type { PackageManifest } from '../protocol/validate.js';
 import type { ArtifactRow, PackageDocumentRow } from './store/packages.js';
 
 export interface ArtifactDocument {

@@ -1,7 +1,7 @@
 /** Small HTTP helpers shared by the routes. */
 import { createHash } from 'node:crypto';
-import { UniError } from '../schemas/errors.js';
-import { checkNamePart, normalizeVersion, parseArch, type Arch } from '../schemas/names.js';
+import { UniError } from '../protocol/errors.js';
+import { checkNamePart, normalizeVersion, parseArch, type Arch } from '../protocol/names.js';
 
 export interface PackageTarget {
   namespace: string;

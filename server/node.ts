@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { UniError } from '../schemas/errors.js';
+import { UniError } from '../protocol/errors.js';
 import { createApp } from './app.js';
 import { fsBlobStore, isFsBlobStore } from './adapters/fs-blob-store.js';
 import { nodeBlobSender } from './adapters/node-blob-sender.js';

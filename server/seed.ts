@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UniError } from '../schemas/errors.js';
+import { UniError } from '../protocol/errors.js';
 
 /** bin/uni.js of this checkout, from dist/server/ once built or server/ under a test runner. */
 function uniBin(): string {

@@ -14,7 +14,7 @@ import { systemClock } from './ports.js';
 import { isUniqueViolation } from './store/publish.js';
 import { drainBody } from './drain.js';
 import { collectGarbage, DEFAULT_GC_GRACE_MS, describeGc } from './gc/collect.js';
-import { parseDuration } from '../schemas/duration.js';
+import { parseDuration } from '../protocol/duration.js';
 
 export interface Env {
   DB: D1Database;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 
 /**
  * Where everything lives under UNI_HOME (docs/client.md describes it for people):

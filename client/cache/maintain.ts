@@ -2,7 +2,7 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { listArchives, listTrees } from './inventory.js';
 import { lockPath, type CacheLayout } from './layout.js';
-import { DEFAULT_LOCK, withLock, type LockOptions } from './lock.js';
+import { DEFAULT_LOCK, withLock, type FileLockOptions } from './file-lock.js';
 import { hashFile, readMarker, removeTree, verifyTree } from './tree.js';
 
 export interface Problem {
@@ -31,7 +31,7 @@ function entries(dir: string): string[] {
  * fetches it again. A tree is checked under that lock too: an intact one gets a fresh stamp,
  * which must describe the files that were hashed and not a tree a get is rebuilding.
  */
-export async function verifyCache(layout: CacheLayout, lock: LockOptions = DEFAULT_LOCK): Promise<VerifyReport> {
+export async function verifyCache(layout: CacheLayout, lock: FileLockOptions = DEFAULT_LOCK): Promise<VerifyReport> {
   const report: VerifyReport = { archives: 0, trees: 0, removed: [] };
   const buf = Buffer.allocUnsafe(1 << 20);
   for (const a of listArchives(layout)) {
@@ -77,7 +77,7 @@ function sizeOf(path: string): number {
  * Removes archives, trees and package documents not written for `olderThanMs` (all of them
  * when null). The config file and its tokens stay.
  */
-export async function cleanCache(layout: CacheLayout, olderThanMs: number | null, now: number, lock: LockOptions = DEFAULT_LOCK): Promise<CleanReport> {
+export async function cleanCache(layout: CacheLayout, olderThanMs: number | null, now: number, lock: FileLockOptions = DEFAULT_LOCK): Promise<CleanReport> {
   const report: CleanReport = { removed: [], bytes: 0 };
   const old = (mtimeMs: number): boolean => olderThanMs === null || now - mtimeMs > olderThanMs;
   for (const t of listTrees(layout)) {

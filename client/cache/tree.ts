@@ -17,8 +17,8 @@ import {
 } from 'node:fs';
 import { join, relative } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { UniError } from '../../schemas/errors.js';
-import type { ArchiveEntry, ArchiveVisitor, FileIndexEntry } from '../../schemas/archive/types.js';
+import { UniError } from '../../protocol/errors.js';
+import type { ArchiveEntry, ArchiveVisitor, FileIndexEntry } from '../../protocol/archive/types.js';
 import { stampHolds, writeStamp } from './stamp.js';
 
 /** Written last into a tree; a tree without a valid one is never trusted. */

@@ -1,4 +1,4 @@
-import { runProgram } from '../../schemas/cli.js';
+import { runProgram } from '../../protocol/cli.js';
 import { buildProgram } from './program.js';
 
 await runProgram(buildProgram(), process.argv);

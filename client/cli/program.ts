@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { finishProgram } from '../../schemas/cli.js';
+import { finishProgram } from '../../protocol/cli.js';
 import { DEFAULT_REGISTRY } from '../config.js';
 import { registerCommands } from './commands/index.js';
 

@@ -6,9 +6,9 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { ELF_IDENT_BYTES } from '../../schemas/archive/elf-header.js';
-import { UniError } from '../../schemas/errors.js';
-import type { Arch } from '../../schemas/names.js';
+import { ELF_IDENT_BYTES } from '../../protocol/archive/elf-header.js';
+import { UniError } from '../../protocol/errors.js';
+import type { Arch } from '../../protocol/names.js';
 import { ldSoConfDirs, DEFAULT_LD_SO_CONF } from './ldconfig.js';
 import { bufferSource, identify, readElfFile, type ElfObject } from './reader.js';
 import { hostPath, lstatGuest, normalizeGuestPath, realGuestPath } from './rootfs.js';

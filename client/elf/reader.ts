@@ -4,9 +4,9 @@
  * never run, and may be hostile: every offset is checked against the file before use.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { UniError } from '../../schemas/errors.js';
-import { describeElf, ELF_IDENT_BYTES, readElfIdent, type ElfIdent } from '../../schemas/archive/elf-header.js';
-import type { Arch } from '../../schemas/names.js';
+import { UniError } from '../../protocol/errors.js';
+import { describeElf, ELF_IDENT_BYTES, readElfIdent, type ElfIdent } from '../../protocol/archive/elf-header.js';
+import type { Arch } from '../../protocol/names.js';
 
 export interface ElfObject {
   arch: Arch;

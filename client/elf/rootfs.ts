@@ -5,7 +5,7 @@
  */
 import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 
 /** The kernel gives up after 40 links in one lookup (ELOOP); so do we. */
 const MAX_LINKS = 40;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import { guestExitCode } from './qemu.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

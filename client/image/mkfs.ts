@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { renameSync, rmSync } from 'node:fs';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import { tempPathFor } from '../cache/atomic.js';
 import type { NanosKit } from './nanos-kit.js';
 

@@ -1,5 +1,5 @@
-import { UniError } from '../../schemas/errors.js';
-import type { Arch } from '../../schemas/names.js';
+import { UniError } from '../../protocol/errors.js';
+import type { Arch } from '../../protocol/names.js';
 
 export interface QemuRun {
   arch: Arch;

@@ -1,4 +1,4 @@
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { ImageManifest } from '../merge/merge.js';
 import { parsePort } from './qemu.js';
 

@@ -1,4 +1,4 @@
-import type { Arch } from '../../schemas/names.js';
+import type { Arch } from '../../protocol/names.js';
 import type { InstalledPackage } from '../types.js';
 import type { ProjectConfig } from './config.js';
 import { addArgsCopy, klibNames, mergeImage, type ImageManifest } from './merge.js';

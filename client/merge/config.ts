@@ -1,8 +1,8 @@
-import { UniError } from '../../schemas/errors.js';
-import { canonicalName, normalizeRange } from '../../schemas/names.js';
-import { validateWith } from '../../schemas/validate.js';
+import { UniError } from '../../protocol/errors.js';
+import { canonicalName, normalizeRange } from '../../protocol/names.js';
+import { validateWith } from '../../protocol/validate.js';
 import { readJsonFile } from '../json-file.js';
-import projectConfigSchema from '../../schemas/project-config.schema.json' with { type: 'json' };
+import projectConfigSchema from '../../protocol/project-config.schema.json' with { type: 'json' };
 
 export type PassthroughValue = string | number | PassthroughValue[] | { [key: string]: PassthroughValue };
 

@@ -35,7 +35,7 @@ function sortedTable<T>(table: Record<string, T>): Record<string, T> {
   return Object.fromEntries(sortedNames(Object.keys(table)).map((k) => [k, table[k]!]));
 }
 
-/** The merged image for builders other than mkfs; schemas/image-manifest.schema.json describes it. */
+/** The merged image for builders other than mkfs; protocol/image-manifest.schema.json describes it. */
 export function jsonManifest(m: ImageManifest): object {
   return {
     format: IMAGE_MANIFEST_FORMAT,

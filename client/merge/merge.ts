@@ -1,5 +1,5 @@
-import { UniError } from '../../schemas/errors.js';
-import { canonicalName, type Arch } from '../../schemas/names.js';
+import { UniError } from '../../protocol/errors.js';
+import { canonicalName, type Arch } from '../../protocol/names.js';
 import type { InstalledPackage } from '../types.js';
 import type { PassthroughValue, ProjectConfig } from './config.js';
 import type { Placement } from './placements.js';

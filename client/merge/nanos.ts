@@ -1,4 +1,4 @@
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { ImageManifest } from './merge.js';
 import type { DirNode, ImageNode } from './tree.js';
 import { writeTuple, type Tuple, type TupleValue } from './tuple.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Arch } from '../../schemas/names.js';
+import type { Arch } from '../../protocol/names.js';
 import { writeFileAtomic } from '../cache/atomic.js';
 import type { ProjectConfig } from './config.js';
 import type { Placement } from './placements.js';

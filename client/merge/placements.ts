@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { UniError } from '../../schemas/errors.js';
-import { canonicalName } from '../../schemas/names.js';
-import type { FileIndexEntry } from '../../schemas/archive/types.js';
+import { UniError } from '../../protocol/errors.js';
+import { canonicalName } from '../../protocol/names.js';
+import type { FileIndexEntry } from '../../protocol/archive/types.js';
 import { INDEX_FILE } from '../cache/tree.js';
 import type { InstalledPackage } from '../types.js';
 import type { ProjectConfig } from './config.js';

@@ -1,4 +1,4 @@
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { PassthroughValue } from './config.js';
 
 /** One package's value for a setting. */

@@ -1,4 +1,4 @@
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { Entry } from './scan.js';
 
 /** Who put an entry in the image: a package (`library/app@1.0.0`) or the project's config. */

@@ -1,4 +1,4 @@
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 
 /**
  * A value of nanos's manifest language: every leaf is a string, a tuple is a named map, a

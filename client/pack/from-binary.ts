@@ -4,10 +4,10 @@
  */
 import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { UniError } from '../../schemas/errors.js';
-import { ELF_IDENT_BYTES, readElfIdent } from '../../schemas/archive/elf-header.js';
-import { checkNamePart, normalizeVersion, topFolderName, type Arch } from '../../schemas/names.js';
-import { validatePackageManifest, type PackageManifest } from '../../schemas/validate.js';
+import { UniError } from '../../protocol/errors.js';
+import { ELF_IDENT_BYTES, readElfIdent } from '../../protocol/archive/elf-header.js';
+import { checkNamePart, normalizeVersion, topFolderName, type Arch } from '../../protocol/names.js';
+import { validatePackageManifest, type PackageManifest } from '../../protocol/validate.js';
 import { resolveClosure, type Closure } from '../elf/closure.js';
 import { normalizeGuestPath } from '../elf/rootfs.js';
 import { SysrootWriter } from './sysroot.js';

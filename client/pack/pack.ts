@@ -10,11 +10,11 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar, { type Pack } from 'tar-stream';
-import { checkEntryCount, checkUnpackedSize, entrySegments, resolveLinkTarget } from '../../schemas/archive/rules.js';
-import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../../schemas/archive/types.js';
-import { UniError } from '../../schemas/errors.js';
-import { normalizeVersion, topFolderName } from '../../schemas/names.js';
-import { readPackageManifestData, type PackageManifest } from '../../schemas/validate.js';
+import { checkEntryCount, checkUnpackedSize, entrySegments, resolveLinkTarget } from '../../protocol/archive/rules.js';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../../protocol/archive/types.js';
+import { UniError } from '../../protocol/errors.js';
+import { normalizeVersion, topFolderName } from '../../protocol/names.js';
+import { readPackageManifestData, type PackageManifest } from '../../protocol/validate.js';
 import { silentTask, type TaskProgress } from '../progress.js';
 
 export const MANIFEST_FILE = 'package.manifest';
@@ -34,7 +34,7 @@ export interface PackResult {
   name: string;
   version: string;
   manifest: PackageManifest;
-  /** What reading package.manifest as ops does adapted (schemas/ops-manifest.ts). */
+  /** What reading package.manifest as ops does adapted (protocol/ops-manifest.ts). */
   manifestNotes: string[];
 }
 

@@ -8,7 +8,7 @@
  */
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import { hostPath, lstatGuest, normalizeGuestPath, realGuestPath } from '../elf/rootfs.js';
 
 export class SysrootWriter {

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { UniError } from '../../schemas/errors.js';
-import type { Arch } from '../../schemas/names.js';
-import type { PackageManifest } from '../../schemas/validate.js';
-import type { FileIndexEntry } from '../../schemas/archive/types.js';
+import { UniError } from '../../protocol/errors.js';
+import type { Arch } from '../../protocol/names.js';
+import type { PackageManifest } from '../../protocol/validate.js';
+import type { FileIndexEntry } from '../../protocol/archive/types.js';
 import {
   DEFAULT_HTTP,
   readBody,

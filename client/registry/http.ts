@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type https from 'node:https';
 import type { Readable } from 'node:stream';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 
 export interface HttpRequest {
   method: string;

@@ -1,4 +1,4 @@
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import { cacheLayout, type CacheLayout } from '../cache/layout.js';
 import { ensureHome, loadConfig, type UniConfig } from '../config.js';
 import { RegistryClient } from './client.js';

@@ -1,5 +1,5 @@
-import { UniError } from '../../schemas/errors.js';
-import { ARCHES, canonicalName, type Arch } from '../../schemas/names.js';
+import { UniError } from '../../protocol/errors.js';
+import { ARCHES, canonicalName, type Arch } from '../../protocol/names.js';
 import type { PackageSource, PackageVersionInfo } from '../types.js';
 import { readCachedDoc, writeCachedDoc } from '../cache/docs.js';
 import { docPath, type CacheLayout } from '../cache/layout.js';

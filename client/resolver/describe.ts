@@ -1,4 +1,4 @@
-import type { Arch } from '../../schemas/names.js';
+import type { Arch } from '../../protocol/names.js';
 import { constraintOf, formatRange, isAny, terse } from './format.js';
 import { isFailure, type Incompatibility } from './incompatibility.js';
 import { negate, satisfies, type Term } from './term.js';

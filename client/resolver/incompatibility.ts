@@ -1,4 +1,4 @@
-import type { Arch } from '../../schemas/names.js';
+import type { Arch } from '../../protocol/names.js';
 import { intersect, type Term } from './term.js';
 
 /** Why a set of terms cannot all hold. */

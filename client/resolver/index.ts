@@ -1,7 +1,7 @@
-import type { Arch } from '../../schemas/names.js';
+import type { Arch } from '../../protocol/names.js';
 import type { PackageSource } from '../types.js';
 import { Solver, type SolveStats } from './solver.js';
-import { PackageIndex } from './source.js';
+import { DependencyProvider } from './dependency-provider.js';
 
 export interface ResolveInput {
   /** Requirements of the root: canonical package names to npm ranges. */
@@ -28,7 +28,7 @@ export type Solution = Record<string, string>;
  */
 export async function resolve(input: ResolveInput): Promise<Solution> {
   const overrides = input.overrides ?? {};
-  const index = new PackageIndex({
+  const index = new DependencyProvider({
     source: input.source,
     arch: input.arch,
     locked: input.locked ?? {},

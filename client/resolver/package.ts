@@ -1,6 +1,6 @@
 import semver from 'semver';
-import { UniError } from '../../schemas/errors.js';
-import { checkRangeLength } from '../../schemas/names.js';
+import { UniError } from '../../protocol/errors.js';
+import { checkRangeLength } from '../../protocol/names.js';
 import { VersionSet } from './version-set.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Arch } from '../../schemas/names.js';
+import type { Arch } from '../../protocol/names.js';
 import { describe, describeBoth } from './describe.js';
 import type { Incompatibility } from './incompatibility.js';
 

@@ -1,10 +1,10 @@
-import { UniError } from '../../schemas/errors.js';
-import type { Arch } from '../../schemas/names.js';
+import { UniError } from '../../protocol/errors.js';
+import type { Arch } from '../../protocol/names.js';
 import { incompatibility, isFailure, type Incompatibility } from './incompatibility.js';
 import { setFor, type Pkg } from './package.js';
 import { PartialSolution } from './partial-solution.js';
 import { explain } from './report.js';
-import type { PackageIndex } from './source.js';
+import type { DependencyProvider } from './dependency-provider.js';
 import { difference, negate, Relation, term, type Term } from './term.js';
 import { VersionSet } from './version-set.js';
 
@@ -32,7 +32,7 @@ export class Solver {
   readonly stats: SolveStats = { decisions: 0, conflicts: 0 };
 
   constructor(
-    private readonly index: PackageIndex,
+    private readonly index: DependencyProvider,
     private readonly arch: Arch,
   ) {}
 

@@ -2,7 +2,7 @@
  * What a BlobStore throws when the store itself fails (server/ports.ts, "Faults"): a typed
  * UniError the client can act on, never a raw errno, SDK or binding error, and never "absent".
  */
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 
 /** The store cannot take more bytes: the operator must free space; a retry then succeeds. */
 export function storeFull(store: string, op: string, key: string): UniError {

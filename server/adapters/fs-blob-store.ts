@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { BlobBody, BlobRange, BlobStore, StagedBlob, StoredBlob } from '../ports.js';
 import { digestHex } from '../store/digest.js';
 import { drainBody, STORE_FAULT_DRAIN_MS } from '../drain.js';

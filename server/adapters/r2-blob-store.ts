@@ -8,7 +8,7 @@
  * Whatever the binding throws becomes the typed 503 `blob_store_unavailable` (server/ports.ts).
  */
 import { createHash } from 'node:crypto';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { BlobBody, BlobRange, BlobStore, StagedBlob } from '../ports.js';
 import { digestHex } from '../store/digest.js';
 import { drainBody, STORE_FAULT_DRAIN_MS } from '../drain.js';

@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { BlobBody, BlobRange, BlobStore, StagedBlob } from '../ports.js';
 import { digestHex } from '../store/digest.js';
 import { storeFull, storeUnavailable } from './blob-faults.js';

@@ -5,7 +5,7 @@
  * can be logged.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import { s3BlobStore, type S3BlobStore } from './s3-blob-store.js';
 
 const KNOWN = new Set(['endpoint', 'region', 'forcePathStyle', 'presign', 'maxAttempts', 'partSize']);

@@ -8,8 +8,8 @@
  * namespace that holds packages but has no owner (filled by `uni mirror sync`) is the admins'.
  * Public packages need no token at all.
  */
-import { DEFAULT_NAMESPACE } from '../../schemas/names.js';
-import { UniError } from '../../schemas/errors.js';
+import { DEFAULT_NAMESPACE } from '../../protocol/names.js';
+import { UniError } from '../../protocol/errors.js';
 import type { Clock, Db } from '../ports.js';
 import { findNamespace, namespaceHasPackages } from '../store/namespaces.js';
 import { findTokenByHash, type TokenRecord } from '../store/tokens.js';

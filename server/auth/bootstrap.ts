@@ -3,7 +3,7 @@
  * and retires the one an earlier start registered that way; without it, a registry with no
  * token at all makes one and hands it back to be printed once.
  */
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { Clock, Db } from '../ports.js';
 import { countTokens, findTokenByHash, insertToken, revokeNamedExcept, revokeTokenTree } from '../store/tokens.js';
 import { generateToken, generateTokenId, hashToken } from './tokens.js';

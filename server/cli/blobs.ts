@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import { fsBlobStore } from '../adapters/fs-blob-store.js';
 import { s3BlobStoreFromUrl } from '../adapters/s3-url.js';
 import type { BlobStore } from '../ports.js';

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import { fsBlobStore } from '../adapters/fs-blob-store.js';
 import { applyMigrations } from '../adapters/sqlite-migrate.js';
 import { openSqlite, sqliteDb } from '../adapters/sqlite-db.js';
@@ -13,7 +13,7 @@ import { collectGarbage, DEFAULT_GC_GRACE_MS, describeGc } from '../gc/collect.j
 import { migrationsDir } from '../node.js';
 import { systemClock, type BlobStore, type Clock, type Db } from '../ports.js';
 import { addBlobsServeOption, blobStoreFromOption, type BlobsServeOptions } from './blobs.js';
-import { durationArg } from '../../schemas/cli.js';
+import { durationArg } from '../../protocol/cli.js';
 
 interface GcOptions extends BlobsServeOptions {
   data: string;

@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { ArtifactDocument, PackageDocument } from '../documents.js';
 import type { FetchFn } from '../mirror/config.js';
 import { inParallel } from '../mirror/parallel.js';

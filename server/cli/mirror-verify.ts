@@ -9,7 +9,7 @@ import { repairer } from '../maintenance/repair.js';
 import { nodeFetch } from '../mirror/node-fetch.js';
 import { inParallel } from '../mirror/parallel.js';
 import { EVERY_BLOB } from '../store/blob-refs.js';
-import { intArg } from '../../schemas/cli.js';
+import { intArg } from '../../protocol/cli.js';
 import { openData } from './data.js';
 
 interface VerifyOptions {

@@ -5,10 +5,10 @@
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { durationArg, intArg, userArg } from '../../schemas/cli.js';
-import { formatDuration } from '../../schemas/duration.js';
-import { UniError } from '../../schemas/errors.js';
-import { checkNamePart, parseArch, type Arch } from '../../schemas/names.js';
+import { durationArg, intArg, userArg } from '../../protocol/cli.js';
+import { formatDuration } from '../../protocol/duration.js';
+import { UniError } from '../../protocol/errors.js';
+import { checkNamePart, parseArch, type Arch } from '../../protocol/names.js';
 import type { AppDeps } from '../deps.js';
 import { DEFAULT_BACKOFF_MS, DEFAULT_MAX_AGE_MS, DEFAULT_TIMEOUT_MS, mirrorConfig, parseRegistryUrl, type Mirror } from '../mirror/config.js';
 import { followUpstream, type Following } from '../mirror/follow.js';

@@ -1,6 +1,6 @@
 /** The server side of the `uni` binary: `uni serve` and the mirror commands, which register here too. */
 import { Command } from 'commander';
-import { finishProgram } from '../../schemas/cli.js';
+import { finishProgram } from '../../protocol/cli.js';
 import { addBlobsServeOption } from './blobs.js';
 import { addMirrorServeOptions, mirrorCommand } from './mirror.js';
 import { runServe, serveCommand, SERVE_DEFAULT_URL, type ServeOptions } from './serve.js';

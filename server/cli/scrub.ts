@@ -8,7 +8,7 @@
 import { Command } from 'commander';
 import { artifactOf, checkBlobs } from '../maintenance/blob-check.js';
 import { EVERY_BLOB } from '../store/blob-refs.js';
-import { intArg } from '../../schemas/cli.js';
+import { intArg } from '../../protocol/cli.js';
 import { openData } from './data.js';
 
 interface ScrubOptions {

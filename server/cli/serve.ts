@@ -2,8 +2,8 @@
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { durationArg, intArg } from '../../schemas/cli.js';
-import { UniError } from '../../schemas/errors.js';
+import { durationArg, intArg } from '../../protocol/cli.js';
+import { UniError } from '../../protocol/errors.js';
 import { seedToken } from '../auth/bootstrap.js';
 import { serverConfig } from '../config.js';
 import { bind, openNodeRegistry } from '../node.js';

@@ -4,7 +4,7 @@
  */
 import type { BlobStore, Clock, Db } from '../ports.js';
 import { beginDeletions, claimForPublish, endDeletions } from '../store/blob-claims.js';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 
 /** A deletion takes one store call; a publish waits this long for one to end before a 503. */
 const CLAIM_WAIT_MS = 10_000;

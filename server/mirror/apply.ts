@@ -4,7 +4,7 @@
  * artifact documents), visibility, description, and yank state, in one transaction. The
  * local change feed records what arrived, so a mirror can itself be followed.
  */
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { ArtifactDocument, PackageDocument } from '../documents.js';
 import type { Db, SqlStatement } from '../ports.js';
 import { listArtifactSummaries, listVersions } from '../store/packages.js';

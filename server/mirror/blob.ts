@@ -4,7 +4,7 @@
  * document gave. The client's stream holds back its last chunk until that check: on a
  * mismatch the blob is discarded and the client's download fails instead of completing.
  */
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import { splitStream } from '../publish/split.js';
 import { askUpstream, type MirrorContext } from './refresh.js';
 

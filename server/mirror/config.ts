@@ -2,8 +2,8 @@
  * What makes a registry a mirror: its upstream, which namespaces are read from there, and
  * how long a cached document counts as fresh. A namespace is mirrored or local, never both.
  */
-import { UniError } from '../../schemas/errors.js';
-import { DEFAULT_NAMESPACE, checkNamePart } from '../../schemas/names.js';
+import { UniError } from '../../protocol/errors.js';
+import { DEFAULT_NAMESPACE, checkNamePart } from '../../protocol/names.js';
 
 export type FetchFn = typeof fetch;
 

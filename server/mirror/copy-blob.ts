@@ -3,7 +3,7 @@
  * its sha256 and size are those the origin's documents gave. Shared by sync (blobs of new and
  * of blob-less rows) and by `uni mirror verify --repair`.
  */
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { BlobStore } from '../ports.js';
 import type { Upstream } from './upstream.js';
 

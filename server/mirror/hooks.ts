@@ -7,7 +7,7 @@
  * - Any write into a mirrored namespace: 403, so nothing local can shadow an upstream name.
  */
 import type { Context, Hono, Next } from 'hono';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import { canReadPrivate } from '../auth/access.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { packageTarget } from '../http.js';

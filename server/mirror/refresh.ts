@@ -3,7 +3,7 @@
  * missing here or older than max-age, and served from the cache (marked stale) when the
  * upstream cannot answer. Local namespaces are never looked up upstream.
  */
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import { notFound } from '../http.js';
 import type { BlobStore, Clock, Db } from '../ports.js';
 import { findPackage } from '../store/packages.js';

@@ -7,7 +7,7 @@
  * one copies nothing; a last pass (`fill`) finds blobs missing behind rows the feed did not
  * touch this time.
  */
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { PackageDocument } from '../documents.js';
 import type { BlobStore, Clock, Db, SqlValue } from '../ports.js';
 import { referencedBlobs } from '../store/blob-refs.js';

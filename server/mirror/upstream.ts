@@ -4,10 +4,10 @@
  * callers turn into stale answers and a back-off; 401/403 is one too, of kind 'denied', so
  * that a revoked mirror token stops private packages from being served.
  */
-import { UniError, isUniError } from '../../schemas/errors.js';
-import { validateWith } from '../../schemas/validate.js';
-import artifactSchema from '../../schemas/artifact-document.schema.json' with { type: 'json' };
-import packageSchema from '../../schemas/package-document.schema.json' with { type: 'json' };
+import { UniError, isUniError } from '../../protocol/errors.js';
+import { validateWith } from '../../protocol/validate.js';
+import artifactSchema from '../../protocol/artifact-document.schema.json' with { type: 'json' };
+import packageSchema from '../../protocol/package-document.schema.json' with { type: 'json' };
 import type { ArtifactDocument, PackageDocument } from '../documents.js';
 import type { FetchFn } from './config.js';
 

@@ -3,9 +3,9 @@
  * to the archive reader (validated and indexed). The staged blob is discarded when the
  * archive is refused, so a bad publish leaves nothing.
  */
-import { isUniError } from '../../schemas/errors.js';
-import { readArchive, type ArchiveContents } from '../../schemas/archive/read.js';
-import { checkArchiveIdentity, type ArchiveIdentity } from '../../schemas/archive/identity.js';
+import { isUniError } from '../../protocol/errors.js';
+import { readArchive, type ArchiveContents } from '../../protocol/archive/read.js';
+import { checkArchiveIdentity, type ArchiveIdentity } from '../../protocol/archive/identity.js';
 import type { BlobStore, StagedBlob } from '../ports.js';
 import type { ServerConfig } from '../config.js';
 import { splitStream } from './split.js';

@@ -1,8 +1,8 @@
 /** Reads: search and listing, the package document, the artifact document. */
 import { Hono } from 'hono';
 import semver from 'semver';
-import { UniError } from '../../schemas/errors.js';
-import type { Arch } from '../../schemas/names.js';
+import { UniError } from '../../protocol/errors.js';
+import type { Arch } from '../../protocol/names.js';
 import { canReadPrivate, readReach, type Principal } from '../auth/access.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { artifactDocument, packageDocumentJson } from '../documents.js';

@@ -6,9 +6,9 @@
  * and record leaves an unreferenced blob, which `uni serve gc` removes.
  */
 import { Hono } from 'hono';
-import { UniError } from '../../schemas/errors.js';
-import { canonicalName, normalizeRange } from '../../schemas/names.js';
-import type { PackageManifest } from '../../schemas/validate.js';
+import { UniError } from '../../protocol/errors.js';
+import { canonicalName, normalizeRange } from '../../protocol/names.js';
+import type { PackageManifest } from '../../protocol/validate.js';
 import { checkPublish, isAdmin, requireToken } from '../auth/access.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { archParam, boolParam, packageTarget, versionParam } from '../http.js';

@@ -4,9 +4,9 @@
  * a subset of its scopes (never admin), the same owner and namespace, an expiry no later.
  */
 import { Hono } from 'hono';
-import { UniError } from '../../schemas/errors.js';
-import { validateWith } from '../../schemas/validate.js';
-import tokenRequestSchema from '../../schemas/token-request.schema.json' with { type: 'json' };
+import { UniError } from '../../protocol/errors.js';
+import { validateWith } from '../../protocol/validate.js';
+import tokenRequestSchema from '../../protocol/token-request.schema.json' with { type: 'json' };
 import { hasScope, isAdmin, requireToken, type Principal } from '../auth/access.js';
 import { generateToken, generateTokenId, hashToken, type Scope } from '../auth/tokens.js';
 import type { AppDeps, AppEnv } from '../deps.js';

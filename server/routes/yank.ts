@@ -1,6 +1,6 @@
 /** POST .../:version/yank marks a version yanked (still downloadable, not chosen by ranges); DELETE undoes it. */
 import { Hono, type Context } from 'hono';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import { checkPublish, type Principal } from '../auth/access.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { notFound, packageTarget, versionParam, type PackageTarget } from '../http.js';

@@ -1,4 +1,4 @@
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 
 const DIGEST_RE = /^sha256:([0-9a-f]{64})$/;
 

@@ -1,5 +1,5 @@
 /** The package data pages show, read under the API's rules: the mirror refreshed first, private packages 404. */
-import { isUniError } from '../../schemas/errors.js';
+import { isUniError } from '../../protocol/errors.js';
 import { canReadPrivate, type Principal } from '../auth/access.js';
 import type { AppDeps } from '../deps.js';
 import type { PackageDocument } from '../documents.js';

@@ -5,8 +5,8 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { UniError, isUniError } from '../../schemas/errors.js';
-import { checkNamePart } from '../../schemas/names.js';
+import { UniError, isUniError } from '../../protocol/errors.js';
+import { checkNamePart } from '../../protocol/names.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { packageTarget, versionParam } from '../http.js';
 import { isMirrored } from '../mirror/config.js';

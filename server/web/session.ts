@@ -8,7 +8,7 @@
  */
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import { authenticate, usableNow, type Principal } from '../auth/access.js';
 import { hashToken, randomSecret, sameHash } from '../auth/tokens.js';
 import type { AppDeps, AppEnv } from '../deps.js';

@@ -2,7 +2,7 @@
  * An artifact's file index as a folder tree: nested <details>, which browsers open and close
  * with the keyboard and without any script. The top folder starts open.
  */
-import type { FileIndexEntry } from '../../schemas/archive/types.js';
+import type { FileIndexEntry } from '../../protocol/archive/types.js';
 import { formatBytes, formatMode, html, type Html } from './html.js';
 
 interface Folder {

@@ -1,7 +1,7 @@
 /** Tokens, namespaces and private packages. */
 import { describe, expect, it } from 'vitest';
-import { validateWith } from '../../schemas/validate.js';
-import tokenSchema from '../../schemas/token.schema.json' with { type: 'json' };
+import { validateWith } from '../../protocol/validate.js';
+import tokenSchema from '../../protocol/token.schema.json' with { type: 'json' };
 import { buildPackage } from '../helpers/archive.js';
 import { call, expectError, heldPut } from '../helpers/http.js';
 import type { DeploymentRef } from './suite.js';

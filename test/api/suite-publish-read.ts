@@ -2,9 +2,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { validateWith } from '../../schemas/validate.js';
-import artifactSchema from '../../schemas/artifact-document.schema.json' with { type: 'json' };
-import packageSchema from '../../schemas/package-document.schema.json' with { type: 'json' };
+import { validateWith } from '../../protocol/validate.js';
+import artifactSchema from '../../protocol/artifact-document.schema.json' with { type: 'json' };
+import packageSchema from '../../protocol/package-document.schema.json' with { type: 'json' };
 import { buildPackage, hostProgram } from '../helpers/archive.js';
 import { call, expectError } from '../helpers/http.js';
 import type { DeploymentRef } from './suite.js';

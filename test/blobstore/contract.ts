@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { BlobStore } from '../../server/ports.js';
 
 export interface OpenedStore {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheLayout } from '../../client/cache/layout.js';
 import { removeTree } from '../../client/cache/tree.js';
-import { ensureArtifact } from '../../client/install/artifact.js';
+import { ensureArtifact } from '../../client/fetch/artifact.js';
 import { silentProgress } from '../../client/progress.js';
 import { RegistryClient } from '../../client/registry/client.js';
 import { buildPackage } from '../helpers/archive.js';

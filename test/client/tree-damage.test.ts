@@ -6,7 +6,7 @@ import { cacheLayout, treePath, type CacheLayout } from '../../client/cache/layo
 import { cleanCache, verifyCache } from '../../client/cache/maintain.js';
 import { STAMP_FILE, stampHolds } from '../../client/cache/stamp.js';
 import { COMPLETE_MARKER, removeTree } from '../../client/cache/tree.js';
-import { installPackages } from '../../client/install/index.js';
+import { fetchSolution } from '../../client/fetch/solution.js';
 import { silentProgress } from '../../client/progress.js';
 import { RegistryClient } from '../../client/registry/client.js';
 import { RegistrySource } from '../../client/registry/source.js';
@@ -37,7 +37,7 @@ afterEach(async () => {
 function install() {
   const client = new RegistryClient({ baseUrl: reg.url, http: fast });
   const source = new RegistrySource({ client, layout, offline: false, warn: (m) => notes.push(`source: ${m}`) });
-  return installPackages({ solution: { 'library/redis': '7.2.4' }, arch: 'x86_64', source, layout, client, progress: silentProgress, warn: (m) => notes.push(m) });
+  return fetchSolution({ solution: { 'library/redis': '7.2.4' }, arch: 'x86_64', source, layout, client, progress: silentProgress, warn: (m) => notes.push(m) });
 }
 
 type Stamp = Record<string, [number, number, number, number]>;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../client/cli/program.js';
-import { everyCommand } from '../../schemas/cli.js';
+import { everyCommand } from '../../protocol/cli.js';
 import { buildServerProgram } from '../../server/cli/program.js';
 import { requireBuild, ROOT, uni } from '../e2e/harness.js';
 

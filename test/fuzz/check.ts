@@ -7,9 +7,9 @@
  */
 import { chmodSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { readArchive, type ArchiveContents } from '../../schemas/archive/read.js';
-import { DEFAULT_ARCHIVE_LIMITS } from '../../schemas/archive/types.js';
-import { isUniError } from '../../schemas/errors.js';
+import { readArchive, type ArchiveContents } from '../../protocol/archive/read.js';
+import { DEFAULT_ARCHIVE_LIMITS } from '../../protocol/archive/types.js';
+import { isUniError } from '../../protocol/errors.js';
 import { TreeWriter } from '../../client/cache/tree.js';
 import { fed } from './archives.js';
 

@@ -1,8 +1,8 @@
 /** A small HTTP client for tests: JSON in and out, bearer tokens, error-shape checks. */
 import { type Agent, request } from 'node:http';
 import { expect } from 'vitest';
-import { validateWith } from '../../schemas/validate.js';
-import errorSchema from '../../schemas/error.schema.json' with { type: 'json' };
+import { validateWith } from '../../protocol/validate.js';
+import errorSchema from '../../protocol/error.schema.json' with { type: 'json' };
 
 export interface Reply {
   status: number;

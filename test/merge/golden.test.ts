@@ -7,8 +7,8 @@ import { readProjectConfig } from '../../client/merge/config.js';
 import { writeJsonManifest } from '../../client/merge/json.js';
 import { writeNanosManifest } from '../../client/merge/nanos.js';
 import type { InstalledPackage } from '../../client/types.js';
-import imageManifestSchema from '../../schemas/image-manifest.schema.json' with { type: 'json' };
-import { validatePackageManifest, validateWith } from '../../schemas/validate.js';
+import imageManifestSchema from '../../protocol/image-manifest.schema.json' with { type: 'json' };
+import { validatePackageManifest, validateWith } from '../../protocol/validate.js';
 import { tempDir } from './helpers.js';
 import { parseManifest, type Parsed } from './tuple-parser.js';
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll } from 'vitest';
-import type { PackageManifest } from '../../schemas/validate.js';
+import type { PackageManifest } from '../../protocol/validate.js';
 import type { InstalledPackage } from '../../client/types.js';
 import { buildImageManifest } from '../../client/merge/build.js';
 import { parseProjectConfig } from '../../client/merge/config.js';

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
 import { resolve } from '../../client/resolver/index.js';
-import type { Arch } from '../../schemas/names.js';
-import { isUniError } from '../../schemas/errors.js';
+import type { Arch } from '../../protocol/names.js';
+import { isUniError } from '../../protocol/errors.js';
 import type { PackageSource, PackageVersionInfo } from '../../client/types.js';
 
 // A pre-release among them exercises npm's rule (it matches only ranges that name one).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from '../../client/resolver/index.js';
-import { isUniError } from '../../schemas/errors.js';
+import { isUniError } from '../../protocol/errors.js';
 import { caseSource, loadPubCases, pubToNpm, squash, type PubCase } from './pub-cases.js';
 
 const cases = loadPubCases();

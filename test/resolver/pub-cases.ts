@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { PackageSource, PackageVersionInfo } from '../../client/types.js';
 
 /** test/fixtures/pub-solver-cases.json: see its "shape" and "notes". */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from '../../client/resolver/index.js';
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { PackageSource, PackageVersionInfo } from '../../client/types.js';
 
 type Spec = Record<string, Array<Partial<PackageVersionInfo> & { version: string }>>;

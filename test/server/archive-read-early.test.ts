@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readArchive } from '../../schemas/archive/index.js';
-import { isUniError } from '../../schemas/errors.js';
+import { readArchive } from '../../protocol/archive/index.js';
+import { isUniError } from '../../protocol/errors.js';
 import { buildTar, gzipTar, type TarEntry } from '../helpers/archive.js';
 
 async function* chunks(buf: Buffer, size: number): AsyncGenerator<Uint8Array> {

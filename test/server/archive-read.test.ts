@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { checkArchiveIdentity, readArchive, readElfIdent, type ArchiveEntry } from '../../schemas/archive/index.js';
+import { checkArchiveIdentity, readArchive, readElfIdent, type ArchiveEntry } from '../../protocol/archive/index.js';
 import { buildPackage, buildTar, gzipTar, hostProgram, programForOtherArch } from '../helpers/archive.js';
 import { readFileSync } from 'node:fs';
 

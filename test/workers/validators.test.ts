@@ -1,9 +1,9 @@
 /**
  * The precompiled validators (the only ones the Worker can run) are found by the schema's $id;
- * `npm run build` generates them from schemas/*.schema.json.
+ * `npm run build` generates them from protocol/*.schema.json.
  */
 import { describe, expect, it } from 'vitest';
-import { validateWith } from '../../schemas/validate.js';
+import { validateWith } from '../../protocol/validate.js';
 
 describe('precompiled schema validators', () => {
   it('refuse a schema that was never precompiled, naming the command that fixes it', () => {

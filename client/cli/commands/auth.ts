@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UniError } from '../../../schemas/errors.js';
+import { UniError } from '../../../protocol/errors.js';
 import { printJson, printLines, warn } from './output.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { durationArg } from '../../../schemas/cli.js';
-import { DURATION_EXAMPLES } from '../../../schemas/duration.js';
+import { durationArg } from '../../../protocol/cli.js';
+import { DURATION_EXAMPLES } from '../../../protocol/duration.js';
 import type { CacheLayout } from '../../cache/layout.js';
 import { printJson, printLines } from './output.js';
 

@@ -65,7 +65,7 @@ async function useKvm(accel: string): Promise<boolean> {
     usable = false;
   }
   if (accel === 'kvm' && !usable) {
-    const { UniError } = await import('../../../schemas/errors.js');
+    const { UniError } = await import('../../../protocol/errors.js');
     throw new UniError('usage', '--accel kvm: /dev/kvm is missing or not readable and writable by this user');
   }
   return usable;
@@ -104,7 +104,7 @@ export function registerImageCommands(program: Command): void {
     .addHelpText('after', '\nExit code: the program\'s own, or 1 when building or qemu fails, 2 for a usage error.')
     .action(async (opts: RunOptions) => {
       const { parsePort, qemuCommand, shellLine } = await import('../../image/qemu.js');
-      const { UniError } = await import('../../../schemas/errors.js');
+      const { UniError } = await import('../../../protocol/errors.js');
       if (!['auto', 'kvm', 'tcg'].includes(opts.accel)) throw new UniError('usage', `--accel ${opts.accel}: use auto, kvm or tcg`);
       const smp = opts.smp === undefined ? undefined : Number(opts.smp);
       if (smp !== undefined && !(Number.isInteger(smp) && smp >= 1)) throw new UniError('usage', `--smp ${opts.smp}: a number of CPUs, 1 or more`);

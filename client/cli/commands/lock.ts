@@ -1,8 +1,8 @@
 import { dirname, relative, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import type { PackageSource } from '../../types.js';
-import { UniError } from '../../../schemas/errors.js';
-import { canonicalName } from '../../../schemas/names.js';
+import { UniError } from '../../../protocol/errors.js';
+import { canonicalName } from '../../../protocol/names.js';
 import { archOption, exitCodeOf, messageOf, userArg } from '../errors.js';
 import { isFrozen } from '../frozen.js';
 import { printJson, printLines, table, warn } from './output.js';
@@ -38,7 +38,7 @@ async function runLock(opts: LockCommandOptions): Promise<void> {
   if (update !== undefined && opts.frozen === true) throw new UniError('usage', '--update moves versions and --frozen keeps them: give one or the other');
   // An explicit --update is a request to move versions, which a CI run may make too.
   const frozen = update === undefined && isFrozen(opts.frozen, process.env, configPath);
-  const { lockProject } = await import('../../lock.js');
+  const { lockProject } = await import('../../project-lock.js');
   const plan = await lockProject({ configPath, arch, source, registry, warn, frozen, ...(update ? { update } : {}) });
   plan.write();
   if (opts.json) printJson({ ok: true, packages: plan.solution });

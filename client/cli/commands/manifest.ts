@@ -1,7 +1,7 @@
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
-import { UniError } from '../../../schemas/errors.js';
-import { parsePackageName, parseSpec, type PackageSpec } from '../../../schemas/names.js';
+import { UniError } from '../../../protocol/errors.js';
+import { parsePackageName, parseSpec, type PackageSpec } from '../../../protocol/names.js';
 import type { Lockfile } from '../../lockfile.js';
 import type { ProjectConfig } from '../../merge/config.js';
 import type { ImageManifest } from '../../merge/merge.js';
@@ -73,7 +73,7 @@ export async function mergeProject(
   klibDir?: string,
 ): Promise<{ manifest: ImageManifest; config: ProjectConfig; writeLock: () => void }> {
   const arch = archOption(opts.arch);
-  const { isLocalPackage, localPackage } = await import('../../install/local-package.js');
+  const { isLocalPackage, localPackage } = await import('../../fetch/local-package.js');
   const paths = (opts.package ?? []).filter(isLocalPackage);
   const packages = (opts.package ?? []).filter((s) => !isLocalPackage(s)).map((s) => userArg(parseSpec, s));
   const configPath = resolvePath(opts.config);
@@ -86,7 +86,7 @@ export async function mergeProject(
   const localDeps = locals.flatMap((l) => Object.entries(l.dependencies).map(([name, range]) => ({ name: parsePackageName(name), range })));
   const read = withPackages(readProjectConfig(configPath), [...packages, ...localDeps]);
   const config = read.KlibDir === undefined && klibDir !== undefined ? { ...read, KlibDir: klibDir } : read;
-  const { lockForConfig } = await import('../../lock.js');
+  const { lockForConfig } = await import('../../project-lock.js');
   const frozen = isFrozen(opts.frozen, process.env, configPath);
   const plan = await lockForConfig(config, dirname(configPath), { arch, source: session.source, registry: session.config.registry, warn, frozen });
   const { solution, digests } = pinned(plan.lockfile);
@@ -95,7 +95,7 @@ export async function mergeProject(
       throw new UniError('usage', `-p ${paths[i]}: ${l.name} is also needed from the registry (${l.name}@${solution[l.name]}); give one or the other`);
     }
   }
-  const { installSolution } = await import('../../install/get.js');
+  const { installSolution } = await import('../../fetch/get.js');
   const { createProgress } = await import('../../progress.js');
   const installed = [...(await installSolution(session, solution, arch, (n) => createProgress(process.stderr, n), digests)), ...locals];
   const { buildImageManifest } = await import('../../merge/build.js');

@@ -1,6 +1,6 @@
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
-import { UniError } from '../../../schemas/errors.js';
+import { UniError } from '../../../protocol/errors.js';
 import { archOption } from '../errors.js';
 import { printJson, printLines, table } from './output.js';
 

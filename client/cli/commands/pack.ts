@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkNamePart, normalizeVersion } from '../../../schemas/names.js';
+import { checkNamePart, normalizeVersion } from '../../../protocol/names.js';
 import { userArg } from '../errors.js';
 import { printJson, printLines, warn } from './output.js';
 

@@ -2,8 +2,8 @@ import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { UniError } from '../../../schemas/errors.js';
-import { checkNamePart, normalizeVersion, parseArch, parseSpec, type Arch } from '../../../schemas/names.js';
+import { UniError } from '../../../protocol/errors.js';
+import { checkNamePart, normalizeVersion, parseArch, parseSpec, type Arch } from '../../../protocol/names.js';
 import { hostArch } from '../../arch.js';
 import type { Session } from '../../registry/session.js';
 import { userArg } from '../errors.js';
@@ -34,7 +34,7 @@ async function archiveOf(path: string, work: () => string): Promise<string> {
 /** The archive is read through once before upload: a bad one is refused here, naming the entry, at no network cost. */
 async function describeArchive(path: string, archOverride?: Arch): Promise<{ name: string; version: string; arch: Arch; size: number }> {
   const st = statSync(path);
-  const { readArchive } = await import('../../../schemas/archive/read.js');
+  const { readArchive } = await import('../../../protocol/archive/read.js');
   const { createTaskProgress } = await import('../../progress.js');
   const progress = createTaskProgress(process.stderr, 'checking', st.size);
   const source = createReadStream(path, { highWaterMark: 1 << 20 }).on('data', (chunk) => progress.bytes(chunk.length));

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import semver from 'semver';
-import { UniError } from '../../../schemas/errors.js';
-import { canonicalName, parseSpec, type PackageSpec } from '../../../schemas/names.js';
+import { UniError } from '../../../protocol/errors.js';
+import { canonicalName, parseSpec, type PackageSpec } from '../../../protocol/names.js';
 import type { PackageDocument } from '../../registry/client.js';
 import type { Session } from '../../registry/session.js';
 import { archOption, userArg } from '../errors.js';

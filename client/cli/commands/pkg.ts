@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { UniError } from '../../../schemas/errors.js';
-import { parseSpec } from '../../../schemas/names.js';
+import { UniError } from '../../../protocol/errors.js';
+import { parseSpec } from '../../../protocol/names.js';
 import { archOption, userArg } from '../errors.js';
 import { printJson, printLines, table, warn } from './output.js';
 import { printListing, withListingOptions, type ListingOptions } from './registry-listing.js';
@@ -29,7 +29,7 @@ export function registerPkgCommands(pkg: Command): void {
       const parsed = specs.map((s) => userArg(parseSpec, s));
       const arch = archOption(opts.arch);
       const { commandSession } = await import('./session.js');
-      const { getPackages } = await import('../../install/get.js');
+      const { getPackages } = await import('../../fetch/get.js');
       const { createProgress } = await import('../../progress.js');
       const { resolve } = await import('../../resolver/index.js');
       const session = commandSession(opts);
@@ -42,7 +42,7 @@ export function registerPkgCommands(pkg: Command): void {
       });
       let ops: Array<{ path: string; load: string }> | null = null;
       if (opts.ops) {
-        const { layForOps, opsHome } = await import('../../install/ops-local.js');
+        const { layForOps, opsHome } = await import('../../fetch/ops-local.js');
         ops = installed.map((p) => layForOps(p, opsHome(process.env)));
       }
       if (opts.json) {

@@ -3,8 +3,8 @@
  * (ops's `ops pkg list`) print the same rows. An empty answer says so, as ops does.
  */
 import type { Command } from 'commander';
-import { intArg, userArg } from '../../../schemas/cli.js';
-import { parseArch } from '../../../schemas/names.js';
+import { intArg, userArg } from '../../../protocol/cli.js';
+import { parseArch } from '../../../protocol/names.js';
 import type { SearchPage } from '../../registry/client.js';
 import { printJson, printLines, table, warn } from './output.js';
 

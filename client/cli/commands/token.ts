@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { UniError } from '../../../schemas/errors.js';
-import { checkNamePart } from '../../../schemas/names.js';
+import { UniError } from '../../../protocol/errors.js';
+import { checkNamePart } from '../../../protocol/names.js';
 import { userArg } from '../errors.js';
 import { printJson, printLines, table, warn } from './output.js';
 

@@ -1,5 +1,5 @@
 /** The home page: the search box (in the header, and a larger one here), counts, recently published. */
-import { ARCHES } from '../../../schemas/names.js';
+import { ARCHES } from '../../../protocol/names.js';
 import { readReach } from '../../auth/access.js';
 import type { AppDeps } from '../../deps.js';
 import { countVisible, recentPublishes } from '../../store/overview.js';

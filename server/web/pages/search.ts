@@ -1,5 +1,5 @@
 /** Search results with an architecture filter, a page at a time (the API's cursor). */
-import { parseArch, type Arch } from '../../../schemas/names.js';
+import { parseArch, type Arch } from '../../../protocol/names.js';
 import type { AppDeps } from '../../deps.js';
 import { searchResults } from '../../routes/packages.js';
 import { html, packagePath } from '../html.js';

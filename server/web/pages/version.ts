@@ -1,6 +1,6 @@
 /** The version page: per architecture the digest, the manifest, the resolved dependency graph and the file tree. */
-import { parseArch, type Arch } from '../../../schemas/names.js';
-import type { FileIndexEntry } from '../../../schemas/archive/types.js';
+import { parseArch, type Arch } from '../../../protocol/names.js';
+import type { FileIndexEntry } from '../../../protocol/archive/types.js';
 import { checkPublish } from '../../auth/access.js';
 import type { AppDeps } from '../../deps.js';
 import { notFound, type PackageTarget } from '../../http.js';

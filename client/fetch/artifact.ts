@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { UniError } from '../../schemas/errors.js';
-import type { Arch } from '../../schemas/names.js';
+import { UniError } from '../../protocol/errors.js';
+import type { Arch } from '../../protocol/names.js';
 import { archivePath, digestHex, lockPath, treePath, type CacheLayout } from '../cache/layout.js';
-import { DEFAULT_LOCK, withLock, type LockOptions } from '../cache/lock.js';
+import { DEFAULT_LOCK, withLock, type FileLockOptions } from '../cache/file-lock.js';
 import { stampHolds } from '../cache/stamp.js';
 import { TreeWriter, readMarker, removeTree, verifyTree, type TreeMarker } from '../cache/tree.js';
 import type { Progress } from '../progress.js';
@@ -26,7 +26,7 @@ export interface ArtifactContext {
   progress: Progress;
   /** Where a note goes when a damaged tree was rebuilt (stderr in the CLI). */
   warn: (message: string) => void;
-  lock?: LockOptions;
+  lock?: FileLockOptions;
 }
 
 export interface ReadyTree {
@@ -185,7 +185,7 @@ async function extract(layout: CacheLayout, req: ArtifactRequest, source: AsyncI
     mkdirSync(layout.trees, { recursive: true, mode: 0o700 });
     writer = new TreeWriter(tmpTree);
     // Loaded here, not at start: it brings ajv and the manifest schema, which a warm get never needs.
-    const { readArchive } = await import('../../schemas/archive/read.js');
+    const { readArchive } = await import('../../protocol/archive/read.js');
     const contents = await readArchive(tee(), { visitor: writer });
     const got = `sha256:${hash.digest('hex')}`;
     if (got !== req.digest) {

@@ -94,7 +94,7 @@ export interface PackageManifest {
 
 export { packageManifestSchema };
 
-/** package.manifest read as ops reads it (schemas/ops-manifest.ts), its known keys checked; `notes` say what was adapted. */
+/** package.manifest read as ops reads it (protocol/ops-manifest.ts), its known keys checked; `notes` say what was adapted. */
 export function readPackageManifestData(raw: unknown): { manifest: PackageManifest; notes: string[] } {
   const { data, known, notes } = readOpsManifest(raw);
   validateWith<PackageManifest>(packageManifestSchema, known, 'package.manifest', 'invalid_manifest');

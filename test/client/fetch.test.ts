@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { archivePath, cacheLayout, treePath, type CacheLayout } from '../../client/cache/layout.js';
 import { verifyTree } from '../../client/cache/tree.js';
-import { installPackages } from '../../client/install/index.js';
+import { fetchSolution } from '../../client/fetch/solution.js';
 import { cleanCache, verifyCache } from '../../client/cache/maintain.js';
 import { listTrees } from '../../client/cache/inventory.js';
 import { silentProgress } from '../../client/progress.js';
@@ -44,7 +44,7 @@ function chmodTreeWritable(dir: string): void {
 function install(solution: Record<string, string>, opts: { offline?: boolean; url?: string } = {}) {
   const client = new RegistryClient({ baseUrl: opts.url ?? reg.url, http: fast });
   const source = new RegistrySource({ client, layout, offline: opts.offline ?? false, warn: (m) => warnings.push(m) });
-  return installPackages({ solution, arch: 'x86_64', source, layout, client: opts.offline ? null : client, progress: silentProgress, warn: (m) => warnings.push(m) });
+  return fetchSolution({ solution, arch: 'x86_64', source, layout, client: opts.offline ? null : client, progress: silentProgress, warn: (m) => warnings.push(m) });
 }
 
 function leftovers(): string[] {
@@ -55,7 +55,7 @@ function leftovers(): string[] {
   return out;
 }
 
-describe('installPackages', () => {
+describe('fetchSolution', () => {
   it('downloads, verifies and extracts a package into a read-only tree, then answers from the cache', async () => {
     const digest = reg.add({ name: 'redis', version: '7.2.4', archive: await buildPackage({ name: 'redis', version: '7.2.4' }) });
     const [p] = await install({ 'library/redis': '7.2.4' });

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UniError } from '../schemas/errors.js';
-import type { Arch } from '../schemas/names.js';
+import { UniError } from '../protocol/errors.js';
+import type { Arch } from '../protocol/names.js';
 import { checkDigests, lockMisfit, yankedLocked } from './lock-fit.js';
 import { buildLockfile, LOCKFILE_NAME, readLockfile, serializeLockfile, writeLockfile, type Lockfile } from './lockfile.js';
 import { readProjectConfig, type ProjectConfig } from './merge/config.js';
@@ -18,7 +18,7 @@ export interface LockContext {
   frozen: boolean;
 }
 
-export interface LockOptions extends LockContext {
+export interface ProjectLockOptions extends LockContext {
   configPath: string;
   /** Packages to move to the newest versions that fit (`uni lock --update`): 'all', or canonical names. */
   update?: 'all' | string[];
@@ -39,7 +39,7 @@ export interface LockPlan {
  * config. Versions of an existing uni.lock for the same architecture are preferred (except
  * those `update` names), so re-locking changes only what has to change.
  */
-export async function lockProject(opts: LockOptions): Promise<LockPlan> {
+export async function lockProject(opts: ProjectLockOptions): Promise<LockPlan> {
   const config = readProjectConfig(opts.configPath);
   const path = join(dirname(opts.configPath), LOCKFILE_NAME);
   const existing = readExisting(path, opts.warn);

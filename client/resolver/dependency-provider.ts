@@ -1,6 +1,6 @@
 import semver from 'semver';
-import { isUniError, UniError } from '../../schemas/errors.js';
-import type { Arch } from '../../schemas/names.js';
+import { isUniError, UniError } from '../../protocol/errors.js';
+import type { Arch } from '../../protocol/names.js';
 import type { PackageSource, PackageVersionInfo } from '../types.js';
 import { LoadQueue } from './load-queue.js';
 import type { Pkg } from './package.js';
@@ -26,7 +26,7 @@ export interface IndexOptions {
  * and starts fetching the packages a newly seen package will likely need, so that round trips
  * to a registry overlap instead of queueing behind the solver.
  */
-export class PackageIndex {
+export class DependencyProvider {
   private readonly byName = new Map<string, Pkg>();
   private readonly pending = new Map<string, Promise<Pkg>>();
   private readonly overridden: Set<string>;

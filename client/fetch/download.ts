@@ -1,4 +1,4 @@
-import { UniError } from '../../schemas/errors.js';
+import { UniError } from '../../protocol/errors.js';
 import type { Progress } from '../progress.js';
 import type { RegistryClient } from '../registry/client.js';
 import { NetworkError, isNetworkError } from '../registry/http.js';

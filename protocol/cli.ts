@@ -48,7 +48,7 @@ export function userArg<T>(parse: (input: string) => T, input: string | undefine
   }
 }
 
-/** The project's version, from package.json at the root (one level above schemas/, two above dist/schemas/). */
+/** The project's version, from package.json at the root (one level above protocol/, two above dist/protocol/). */
 export function packageVersion(): string {
   for (const rel of ['../package.json', '../../package.json']) {
     try {
@@ -124,7 +124,7 @@ export function intArg(what: string, min: number, max: number): (value: string) 
   };
 }
 
-/** An option's parser for a duration (schemas/duration.ts), in milliseconds. */
+/** An option's parser for a duration (protocol/duration.ts), in milliseconds. */
 export function durationArg(what: string): (value: string) => number {
   return (value: string): number => {
     try {

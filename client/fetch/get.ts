@@ -1,10 +1,10 @@
 import semver from 'semver';
-import { UniError } from '../../schemas/errors.js';
-import type { Arch, PackageSpec } from '../../schemas/names.js';
+import { UniError } from '../../protocol/errors.js';
+import type { Arch, PackageSpec } from '../../protocol/names.js';
 import type { Progress } from '../progress.js';
 import type { Session } from '../registry/session.js';
 import type { PackageSource } from '../types.js';
-import { installPackages, type InstallResult } from './index.js';
+import { fetchSolution, type FetchedPackage } from './solution.js';
 
 /** The resolver's entry point, as `uni pkg get` needs it: root requirements in, name → version out. */
 export type Resolve = (req: { root: Record<string, string>; arch: Arch; source: PackageSource }) => Promise<Record<string, string>>;
@@ -33,7 +33,7 @@ export async function getPackages(opts: {
   arch: Arch;
   resolve: Resolve;
   progress: (packages: number) => Progress;
-}): Promise<InstallResult[]> {
+}): Promise<FetchedPackage[]> {
   const { session, specs, arch } = opts;
   const root: Record<string, string> = {};
   for (const s of specs) {
@@ -57,10 +57,10 @@ export async function installSolution(
   arch: Arch,
   progress: (packages: number) => Progress,
   lockDigests?: Record<string, string>,
-): Promise<InstallResult[]> {
+): Promise<FetchedPackage[]> {
   const bar = progress(Object.keys(solution).length);
   try {
-    return await installPackages({
+    return await fetchSolution({
       solution,
       arch,
       source: session.source,

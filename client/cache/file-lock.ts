@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-export interface LockOptions {
+export interface FileLockOptions {
   /** A lock whose file has not been touched for this long is abandoned, whatever its pid says. */
   staleMs: number;
   /** How often the holder touches its lock to show it is alive. */
@@ -16,7 +16,7 @@ export interface LockOptions {
   now: () => number;
 }
 
-export const DEFAULT_LOCK: LockOptions = {
+export const DEFAULT_LOCK: FileLockOptions = {
   staleMs: 30_000,
   heartbeatMs: 5_000,
   pollMs: 50,
@@ -58,7 +58,7 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function isStale(h: Holder & { mtimeMs: number }, opts: LockOptions): boolean {
+function isStale(h: Holder & { mtimeMs: number }, opts: FileLockOptions): boolean {
   if (opts.now() - h.mtimeMs > opts.staleMs) return true;
   return h.host === hostname() && h.pid > 0 && !pidAlive(h.pid);
 }
@@ -112,7 +112,7 @@ function tryCreate(path: string, now: number): string | null {
  * poll; a lock whose holder died (dead pid on this host, or no heartbeat for `staleMs`) is
  * broken, so that a `uni` killed mid-download never blocks the next run.
  */
-export async function withLock<T>(path: string, fn: () => Promise<T>, opts: LockOptions = DEFAULT_LOCK): Promise<T> {
+export async function withLock<T>(path: string, fn: () => Promise<T>, opts: FileLockOptions = DEFAULT_LOCK): Promise<T> {
   mkdirSync(dirname(path), { recursive: true });
   const started = opts.now();
   let mine: string | null;

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UniError } from '../../schemas/errors.js';
-import type { Arch } from '../../schemas/names.js';
-import { validatePackageManifest } from '../../schemas/validate.js';
+import { UniError } from '../../protocol/errors.js';
+import type { Arch } from '../../protocol/names.js';
+import { validatePackageManifest } from '../../protocol/validate.js';
 import type { InstalledPackage, PackageSource } from '../types.js';
 import { ensureArtifact, label, type ArtifactContext, type ArtifactRequest } from './artifact.js';
 
-export interface InstallOptions extends ArtifactContext {
+export interface FetchSolutionOptions extends ArtifactContext {
   /** name → version, as the resolver or a lockfile gives it. */
   solution: Record<string, string>;
   arch: Arch;
@@ -17,7 +17,7 @@ export interface InstallOptions extends ArtifactContext {
   concurrency?: number;
 }
 
-export interface InstallResult extends InstalledPackage {
+export interface FetchedPackage extends InstalledPackage {
   downloaded: boolean;
 }
 
@@ -62,7 +62,7 @@ async function eachLimited<T, R>(items: T[], limit: number, fn: (item: T) => Pro
  * Makes every package of a solution present in the cache, verified and extracted, downloading
  * what is missing in parallel, and says where each tree is.
  */
-export async function installPackages(opts: InstallOptions): Promise<InstallResult[]> {
+export async function fetchSolution(opts: FetchSolutionOptions): Promise<FetchedPackage[]> {
   const names = Object.keys(opts.solution).sort();
   const requests = await Promise.all(
     names.map((n) => artifactFor(opts.source, n, opts.solution[n]!, opts.arch, opts.lockDigests?.[n])),

@@ -8,7 +8,7 @@
 import { chmodSync, cpSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DEFAULT_NAMESPACE, topFolderName, type Arch } from '../../schemas/names.js';
+import { DEFAULT_NAMESPACE, topFolderName, type Arch } from '../../protocol/names.js';
 
 /** ops's names for the architectures. */
 const OPS_ARCH: Record<Arch, string> = { x86_64: 'amd64', aarch64: 'arm64' };

@@ -8,14 +8,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkArchiveIdentity } from '../../schemas/archive/identity.js';
-import { readArchive } from '../../schemas/archive/read.js';
-import { UniError } from '../../schemas/errors.js';
-import { canonicalName, checkNamePart, DEFAULT_NAMESPACE, normalizeVersion, type Arch } from '../../schemas/names.js';
+import { checkArchiveIdentity } from '../../protocol/archive/identity.js';
+import { readArchive } from '../../protocol/archive/read.js';
+import { UniError } from '../../protocol/errors.js';
+import { canonicalName, checkNamePart, DEFAULT_NAMESPACE, normalizeVersion, type Arch } from '../../protocol/names.js';
 import { packDirectory } from '../pack/pack.js';
 import type { Session } from '../registry/session.js';
 import { ensureLocalArtifact } from './artifact.js';
-import type { InstallResult } from './index.js';
+import type { FetchedPackage } from './solution.js';
 import { silentProgress } from '../progress.js';
 
 /** `./x`, `../x`, `/x`, `~/x` or an archive's name: a path, where `eyberg/node` is a package name. */
@@ -30,7 +30,7 @@ async function sha256File(file: string): Promise<string> {
 }
 
 /** The package at `path` (a folder or a .tar.gz), in the cache and ready to merge, for `arch`. */
-export async function localPackage(session: Session, path: string, arch: Arch): Promise<InstallResult> {
+export async function localPackage(session: Session, path: string, arch: Arch): Promise<FetchedPackage> {
   const given = resolve(path.replace(/^~(?=\/)/, process.env['HOME'] ?? '~'));
   const st = statSync(given, { throwIfNoEntry: false });
   if (!st) throw new UniError('usage', `-p ${path}: no such file or folder`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../schemas/duration.js';
+import { formatDuration, parseDuration } from '../../protocol/duration.js';
 
 describe('the one duration syntax', () => {
   it.each([

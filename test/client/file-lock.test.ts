@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_LOCK, withLock } from '../../client/cache/lock.js';
+import { DEFAULT_LOCK, withLock } from '../../client/cache/file-lock.js';
 
 let dir: string;
 beforeEach(() => {
